@@ -1,0 +1,60 @@
+"""The Policy aggregate: one policy's events as one stream, guarded by the lifecycle rules."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain import lifecycle
+
+# Policy ids are slugs chosen by people; the stream id is derived from the slug so that the same
+# slug always finds the same stream, in any process, without a lookup table.
+POLICY_NAMESPACE = UUID("6b1f6d1e-3c55-4a4e-9a43-2f4c9d1f0a11")
+
+
+def stream_id(policy_id: str) -> UUID:
+    return uuid5(POLICY_NAMESPACE, policy_id)
+
+
+class Policy(Aggregate):
+    """A policy and the facts recorded about it, in record order.
+
+    ``facts`` are the events' canonical JSON bodies; what they add up to is
+    :func:`domain.lifecycle.fold`, which is also what the rules are checked against.
+    """
+
+    @staticmethod
+    def create_id(policy_id: str) -> UUID:
+        return stream_id(policy_id)
+
+    @classmethod
+    def open(cls, policy_id: str, fact: dict[str, Any], recorded_by: str) -> Policy:
+        lifecycle.check(None, policy_id, fact)
+        return cls(policy_id=policy_id, fact=fact, recorded_by=recorded_by)
+
+    @event("Opened")
+    def __init__(self, policy_id: str, fact: dict[str, Any], recorded_by: str) -> None:
+        self.policy_id = policy_id
+        self.facts: list[dict[str, Any]] = [fact]
+        self._state: lifecycle.PolicyState | None = None
+
+    def add(self, fact: dict[str, Any], recorded_by: str) -> None:
+        """Record a further fact about this policy, if the lifecycle allows it."""
+        lifecycle.check(self.state, self.policy_id, fact)
+        self._record(fact=fact, recorded_by=recorded_by)
+
+    @event("FactRecorded")
+    def _record(self, fact: dict[str, Any], recorded_by: str) -> None:
+        self.facts.append(fact)
+        self._state = None
+
+    @property
+    def state(self) -> lifecycle.PolicyState | None:
+        if self._state is None:
+            self._state = lifecycle.fold(self.policy_id, self.facts)
+        return self._state
+
+    def fact(self, event_id: str) -> dict[str, Any] | None:
+        return next((f for f in self.facts if f["event_id"] == event_id), None)

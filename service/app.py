@@ -1,0 +1,105 @@
+"""The FastAPI application: wiring of the timeline, the writer, auth, metrics and routers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from domain.events import BATCH_ADAPTER, EVENT_ADAPTER
+from domain.timeline import Timeline
+from service import errors
+from service.auth import Keyring
+from service.loader import bundled_timeline, load_lines
+from service.metrics import Metrics, MetricsMiddleware
+from service.routers import events, ops, policies
+from service.settings import Settings
+from service.storage import application_env
+from service.writer import Writer
+
+log = logging.getLogger("policy_timeline")
+
+DESCRIPTION = (
+    "An event-sourced timeline of government policy moves in the rare-earth and "
+    'critical-mineral supply chain. Errors are JSON `{"error": {"code", "message", '
+    '"details"}}`.'
+)
+
+
+def open_timeline(settings: Settings) -> Timeline:
+    return Timeline(env=application_env(settings.database_url))
+
+
+def load_demo_if_empty(timeline: Timeline) -> int:
+    """Load the bundled real timeline into an empty store; returns how many were added."""
+    if timeline.position() > 0:
+        return 0
+    with bundled_timeline().open(encoding="utf-8") as lines:
+        report = load_lines(timeline, lines, recorded_by="bundled-demo")
+    if report.rejected:  # the bundled file is checked by the tests; this is a broken install
+        raise RuntimeError(f"bundled timeline rejected lines: {report.rejected}")
+    return report.added
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        timeline = open_timeline(settings)
+        keyring, new_key = Keyring.bootstrap(settings.admin_key, settings.state_dir)
+        if new_key is not None:
+            print(
+                f"Created an admin API key (kept in {settings.state_dir / 'admin.key'}):\n"
+                f"  {new_key}",
+                flush=True,
+            )
+        if settings.load_demo:
+            added = load_demo_if_empty(timeline)
+            if added:
+                log.info("loaded %d events of the bundled timeline", added)
+        app.state.timeline = timeline
+        app.state.keyring = keyring
+        app.state.writer = Writer(timeline, settings.write_group_max)
+        try:
+            yield
+        finally:
+            app.state.writer.close()
+            timeline.close()
+
+    app = FastAPI(
+        title="Policy Timeline",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.metrics = Metrics(lambda: float(app.state.timeline.position()))
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    errors.install(app)
+    app.include_router(events.router)
+    app.include_router(policies.router)
+    app.include_router(ops.router)
+    app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
+    return app
+
+
+def openapi_schema(app: FastAPI) -> dict[str, Any]:
+    """FastAPI's schema plus the event catalogue, which the write endpoints validate from the
+    raw body (strict JSON mode) and so cannot declare as ordinary body parameters."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for name, adapter in (("PolicyEvent", EVENT_ADAPTER), ("Batch", BATCH_ADAPTER)):
+        own = adapter.json_schema(ref_template="#/components/schemas/{model}")
+        components.update(own.pop("$defs", {}))
+        components[name] = own
+    app.openapi_schema = schema
+    return schema

@@ -1,0 +1,99 @@
+"""The one error shape of the API: ``{"error": {"code", "message", "details"}}``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+    details: list[dict[str, Any]] = []
+
+
+class ErrorEnvelope(BaseModel):
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        details: list[dict[str, Any]] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details or []
+        self.headers = headers
+
+
+def error_response(error: ApiError) -> JSONResponse:
+    body = {"error": {"code": error.code, "message": error.message, "details": error.details}}
+    return JSONResponse(body, status_code=error.status, headers=error.headers)
+
+
+def field_errors(
+    error: ValidationError | RequestValidationError, prefix: str = ""
+) -> list[dict[str, Any]]:
+    """One entry per bad field, named by its dotted path (the event type tag left out)."""
+    details = []
+    for issue in error.errors():
+        loc = [str(p) for p in issue["loc"] if p not in ("body",)]
+        loc = [p for p in loc if not _is_type_tag(p)]
+        entry: dict[str, Any] = {"field": prefix + ".".join(loc), "message": issue["msg"]}
+        entry["type"] = issue["type"]
+        details.append(entry)
+    return details
+
+
+def _is_type_tag(part: str) -> bool:
+    from domain.events import EVENT_TYPES
+
+    return part in EVENT_TYPES
+
+
+REFERENCE = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    422: "invalid",
+}
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_: Request, error: ApiError) -> JSONResponse:
+        return error_response(error)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
+        details = field_errors(error)
+        fields = ", ".join(d["field"] for d in details)
+        return error_response(ApiError(422, "invalid", f"invalid parameters: {fields}", details))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        code = REFERENCE.get(error.status_code, "error")
+        return error_response(
+            ApiError(error.status_code, code, str(error.detail), headers=error.headers)
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+        return error_response(ApiError(500, "internal", "internal error"))

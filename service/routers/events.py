@@ -1,0 +1,188 @@
+"""The event log: append events, page through the log, read one event."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from domain import materials
+from domain.events import BATCH_ADAPTER, EVENT_ADAPTER, EVENT_TYPES, MAX_BATCH
+from domain.lifecycle import effective_facts
+from domain.log_index import LogQuery
+from domain.timeline import Appended, AppendError, LoggedEvent, Submission, Timeline
+from service.auth import Principal, require_writer
+from service.body import parse, read_body, schema_ref
+from service.errors import ApiError, ErrorEnvelope
+from service.schemas import AppendAnswer, BatchAnswer, BatchItem, EventDetail, LogEntry, LogPage
+
+router = APIRouter(tags=["events"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorEnvelope} for s in (400, 401, 403, 409, 413, 422)
+}
+
+
+def timeline(request: Request) -> Timeline:
+    return request.app.state.timeline  # type: ignore[no-any-return]
+
+
+def refusal(error: AppendError, *, in_batch: bool = False) -> ApiError:
+    status = 409 if error.kind == "conflict" else 422
+    message = f"event {error.index}: {error.message}" if in_batch else error.message
+    details = [{"index": error.index, **d} for d in error.details] if in_batch else error.details
+    if in_batch and not details:
+        details = [{"index": error.index}]
+    return ApiError(status, error.code, message, details)
+
+
+def answer(result: Appended) -> AppendAnswer:
+    return AppendAnswer(
+        event_id=result.event_id,
+        policy_id=result.policy_id,
+        version=result.version,
+        position=result.position,
+        recorded_at=result.recorded_at,
+    )
+
+
+@router.post(
+    "/events",
+    status_code=201,
+    response_model=AppendAnswer,
+    responses={200: {"model": AppendAnswer, "description": "already recorded"}, **ERRORS},
+    openapi_extra=schema_ref("PolicyEvent"),
+    summary="Append one event",
+)
+async def post_event(
+    request: Request, response: Response, principal: Annotated[Principal, Depends(require_writer)]
+) -> AppendAnswer:
+    """201 with the new event's place in the log; the same ``event_id`` with the same body
+    again: 200 and the first answer; with another body: 409."""
+    state = request.app.state
+    event = parse(EVENT_ADAPTER, await read_body(request, state.settings.max_body_bytes))
+    started = time.perf_counter()
+    [result] = await state.writer.append([Submission(event, principal.name)], atomic=False)
+    state.metrics.append_seconds.labels("event").observe(time.perf_counter() - started)
+    if isinstance(result, AppendError):
+        raise refusal(result)
+    if result.created:
+        state.metrics.events_appended.inc()
+    response.status_code = 201 if result.created else 200
+    return answer(result)
+
+
+@router.post(
+    "/events/batch",
+    status_code=201,
+    response_model=BatchAnswer,
+    responses={200: {"model": BatchAnswer, "description": "all already recorded"}, **ERRORS},
+    openapi_extra=schema_ref("Batch"),
+    summary=f"Append up to {MAX_BATCH} events in one transaction",
+)
+async def post_batch(
+    request: Request, response: Response, principal: Annotated[Principal, Depends(require_writer)]
+) -> BatchAnswer:
+    """All or nothing: if any event is refused, none is stored and the error names its index.
+    Events already recorded (same ``event_id``, same body) are answered, not stored again."""
+    state = request.app.state
+    batch = parse(BATCH_ADAPTER, await read_body(request, state.settings.max_body_bytes))
+    started = time.perf_counter()
+    try:
+        results = await state.writer.append(
+            [Submission(e, principal.name) for e in batch.events], atomic=True
+        )
+    except AppendError as error:
+        raise refusal(error, in_batch=True) from None
+    state.metrics.append_seconds.labels("batch").observe(time.perf_counter() - started)
+    items = [BatchItem(**answer(r).model_dump(), created=r.created) for r in results]  # type: ignore[union-attr]
+    created = sum(item.created for item in items)
+    state.metrics.events_appended.inc(created)
+    response.status_code = 201 if created else 200
+    return BatchAnswer(
+        count=len(items), created=created, duplicates=len(items) - created, items=items
+    )
+
+
+def entry(logged: LoggedEvent) -> LogEntry:
+    return LogEntry(
+        position=logged.position,
+        version=logged.version,
+        recorded_at=logged.recorded_at,
+        recorded_by=logged.recorded_by,
+        event=logged.fact,
+    )
+
+
+@router.get("/events", response_model=LogPage, responses={422: {"model": ErrorEnvelope}})
+def list_events(
+    request: Request,
+    after: Annotated[int, Query(ge=0, description="the cursor: positions after this one")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    type: Annotated[list[str] | None, Query(description="event types (repeatable)")] = None,
+    jurisdiction: Annotated[list[str] | None, Query(description="repeatable")] = None,
+    material: Annotated[
+        list[str] | None,
+        Query(description="Dy matches events listing Dy, HREE or REE (repeatable)"),
+    ] = None,
+) -> LogPage:
+    """The log in position order, with cursor paging: pass ``next_after`` as ``after``."""
+    unknown = sorted(set(type or ()) - set(EVENT_TYPES))
+    if unknown:
+        raise ApiError(
+            422,
+            "invalid",
+            f"unknown event type {', '.join(unknown)}",
+            [{"field": "type", "message": f"one of {', '.join(EVENT_TYPES)}"}],
+        )
+    keys: set[str] = set()
+    for name in material or ():
+        try:
+            keys |= materials.matching_keys(name)
+        except ValueError as error:
+            raise ApiError(
+                422, "invalid", f"material: {error}", [{"field": "material", "message": str(error)}]
+            ) from None
+    app = timeline(request)
+    position = app.position()
+    query = LogQuery(
+        after=after,
+        limit=limit + 1,
+        types=tuple(type or ()),
+        jurisdictions=tuple(jurisdiction or ()),
+        material_keys=frozenset(keys),
+        until_position=position,
+    )
+    logged = app.read_log(query)
+    more = len(logged) > limit
+    logged = logged[:limit]
+    return LogPage(
+        items=[entry(e) for e in logged],
+        next_after=logged[-1].position if more else None,
+        position=position,
+    )
+
+
+@router.get(
+    "/events/{event_id}",
+    response_model=EventDetail,
+    responses={404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}},
+)
+def get_event(request: Request, event_id: UUID) -> EventDetail:
+    """One event as recorded, with the corrections and retractions recorded about it."""
+    app = timeline(request)
+    row = app.receipt(str(event_id))
+    if row is None:
+        raise ApiError(404, "not_found", f"no event {event_id} is recorded")
+    [logged] = app.read_log(LogQuery(after=row.position - 1, limit=1))
+    about = app.read_log(LogQuery(about=str(event_id), limit=1000))
+    facts = [logged.fact, *(e.fact for e in about)]
+    current = effective_facts(facts)
+    return EventDetail(
+        **entry(logged).model_dump(),
+        retracted=not current,
+        as_corrected=current[0] if current else logged.fact,
+        corrections=[entry(e) for e in about],
+    )

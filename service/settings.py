@@ -1,0 +1,37 @@
+"""Settings from the environment (``POLICY_TIMELINE_*``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="POLICY_TIMELINE_", env_file=".env", extra="ignore"
+    )
+
+    database_url: str = Field(
+        default="sqlite:///./var/timeline.db",
+        description="sqlite:///PATH (the embedded default)",
+    )
+    load_demo: bool = Field(
+        default=True, description="load the bundled real timeline into an empty store on start"
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_key: str | None = Field(
+        default=None, description="a bootstrap admin API key (automation, tests)"
+    )
+    public_reads: bool = Field(default=True, description="reads without a key")
+    state_dir: Path = Field(
+        default=Path("./var"), description="where the generated admin key file is written"
+    )
+    max_body_bytes: int = Field(
+        default=32 * 1024 * 1024, description="largest request body accepted (413 beyond)"
+    )
+    write_group_max: int = Field(
+        default=512, description="most single posts committed together in one transaction"
+    )

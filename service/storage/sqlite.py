@@ -1,0 +1,203 @@
+"""The SQLite application recorder, extended with the event index (see ``domain.log_index``).
+
+Index rows are inserted by ``_insert_events`` inside the library's own transaction, right after
+the events, so an event and its index row are stored together or not at all. Every statement
+is a constant with ``?`` placeholders: nothing from a request is ever spliced into SQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+
+from domain.log_index import IndexRow, LogQuery
+from domain.policy import stream_id
+
+_CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
+
+_CREATE_INDEX = (
+    """CREATE TABLE IF NOT EXISTS event_index (
+        position INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        policy_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        jurisdiction TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        about TEXT)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS event_index_policy ON event_index (policy_id, version)",
+    "CREATE INDEX IF NOT EXISTS event_index_type ON event_index (type, position)",
+    "CREATE INDEX IF NOT EXISTS event_index_jurisdiction ON event_index (jurisdiction, position)",
+    "CREATE INDEX IF NOT EXISTS event_index_about ON event_index (about) WHERE about IS NOT NULL",
+    """CREATE TABLE IF NOT EXISTS event_materials (
+        material TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        PRIMARY KEY (material, position)) WITHOUT ROWID""",
+)
+_INSERT_ROW = "INSERT INTO event_index VALUES (?,?,?,?,?,?,?,?,?,?)"
+_INSERT_MATERIAL = "INSERT INTO event_materials VALUES (?,?)"
+_COLUMNS = (
+    "position, event_id, policy_id, version, type, jurisdiction, recorded_at, recorded_by, "
+    "digest, about"
+)
+
+
+def _placeholders(count: int) -> str:
+    return ",".join("?" * count)
+
+
+def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _row(record: Any) -> IndexRow:
+    return IndexRow(
+        position=record["position"],
+        event_id=record["event_id"],
+        policy_id=record["policy_id"],
+        version=record["version"],
+        type=record["type"],
+        jurisdiction=record["jurisdiction"],
+        recorded_at=datetime.fromisoformat(record["recorded_at"]),
+        recorded_by=record["recorded_by"],
+        digest=record["digest"],
+        about=record["about"],
+        materials=(),
+    )
+
+
+class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *_CREATE_INDEX]
+
+    def _insert_events(
+        self,
+        c: SQLiteCursor,
+        stored_events: Sequence[StoredEvent],
+        *,
+        index_rows: Sequence[IndexRow] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        if index_rows:
+            assert positions is not None
+            by_stream = {
+                (UUID(str(s.originator_id)), s.originator_version): p
+                for s, p in zip(stored_events, positions, strict=True)
+            }
+            values: list[tuple[Any, ...]] = []
+            materials: list[tuple[str, int]] = []
+            for row in index_rows:
+                position = by_stream[(stream_id(row.policy_id), row.version)]
+                values.append(
+                    (position, row.event_id, row.policy_id, row.version, row.type,
+                     row.jurisdiction, row.recorded_at.isoformat(), row.recorded_by, row.digest,
+                     row.about)
+                )  # fmt: skip
+                materials.extend((m, position) for m in row.materials)
+            c.executemany(_INSERT_ROW, values)
+            c.executemany(_INSERT_MATERIAL, materials)
+        return positions
+
+    def receipts(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
+        found: dict[str, IndexRow] = {}
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(dict.fromkeys(event_ids))):
+                c.execute(
+                    f"SELECT {_COLUMNS} FROM event_index "
+                    f"WHERE event_id IN ({_placeholders(len(chunk))})",
+                    list(chunk),
+                )
+                found.update((r["event_id"], _row(r)) for r in c.fetchall())
+        return found
+
+    def existing_policy_ids(self, policy_ids: Sequence[str]) -> set[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT policy_id FROM event_index "
+                f"WHERE version = 1 AND policy_id IN ({_placeholders(len(policy_ids))})",
+                list(policy_ids),
+            )
+            return {r["policy_id"] for r in c.fetchall()}
+
+    def find(self, query: LogQuery) -> list[IndexRow]:
+        clauses = ["position > ?"]
+        params: list[Any] = [query.after]
+        if query.until_position is not None:
+            clauses.append("position <= ?")
+            params.append(query.until_position)
+        if query.types:
+            clauses.append(f"type IN ({_placeholders(len(query.types))})")
+            params.extend(query.types)
+        if query.jurisdictions:
+            clauses.append(f"jurisdiction IN ({_placeholders(len(query.jurisdictions))})")
+            params.extend(query.jurisdictions)
+        if query.policy_id is not None:
+            clauses.append("policy_id = ?")
+            params.append(query.policy_id)
+        if query.about is not None:
+            clauses.append("about = ?")
+            params.append(query.about)
+        if query.material_keys:
+            clauses.append(
+                "position IN (SELECT position FROM event_materials "
+                f"WHERE material IN ({_placeholders(len(query.material_keys))}))"
+            )
+            params.extend(sorted(query.material_keys))
+        params.append(query.limit)
+        statement = (
+            f"SELECT {_COLUMNS} FROM event_index WHERE {' AND '.join(clauses)} "
+            "ORDER BY position LIMIT ?"
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [_row(r) for r in c.fetchall()]
+
+    def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        found: list[Notification] = []
+        with self.datastore.transaction(commit=False) as c:
+            for chunk in _chunks(list(positions)):
+                c.execute(
+                    f"SELECT rowid, * FROM {self.events_table_name} "
+                    f"WHERE rowid IN ({_placeholders(len(chunk))})",
+                    list(chunk),
+                )
+                found.extend(
+                    Notification(
+                        id=r["rowid"],
+                        originator_id=self.convert_originator_id(r["originator_id"]),
+                        originator_version=r["originator_version"],
+                        topic=r["topic"],
+                        state=r["state"],
+                    )
+                    for r in c.fetchall()
+                )
+        return found
+
+    def policy_ids(
+        self, after: str, limit: int, opening_types: Sequence[str], jurisdictions: Sequence[str]
+    ) -> list[str]:
+        clauses = ["version = 1", "policy_id > ?"]
+        params: list[Any] = [after]
+        if opening_types:
+            clauses.append(f"type IN ({_placeholders(len(opening_types))})")
+            params.extend(opening_types)
+        if jurisdictions:
+            clauses.append(f"jurisdiction IN ({_placeholders(len(jurisdictions))})")
+            params.extend(jurisdictions)
+        params.append(limit)
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT policy_id FROM event_index WHERE {' AND '.join(clauses)} "
+                "ORDER BY policy_id LIMIT ?",
+                params,
+            )
+            return [r["policy_id"] for r in c.fetchall()]

@@ -1,0 +1,165 @@
+"""Bad input: each case gets a clear 4xx in the API's error shape and changes nothing.
+
+Every case runs against the bundled real timeline; the log (its position and its full
+contents) is compared before and after.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+
+from service.app import create_app
+from service.settings import Settings
+from tests.conftest import AUTH, made_up_control, made_up_follow_up
+
+BODY_LIMIT = 200_000
+REAL_EVENT_ID = "bd855795-8974-5ddc-9d74-957a68751758"  # the first line of the bundled file
+SUSPENDED_POLICY = "cn-us-gagesb-2024"
+
+Body = dict[str, Any] | list[Any] | bytes | Callable[[dict[str, Any]], Any] | None
+
+
+def real(index: int = 0, **changes: Any) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A bundled real event with some fields changed (so the body is otherwise valid)."""
+
+    def build(events: dict[str, Any]) -> dict[str, Any]:
+        body = dict(events["list"][index])
+        for name, value in changes.items():
+            if value is ...:
+                body.pop(name, None)
+            else:
+                body[name] = value
+        return body
+
+    return build
+
+
+def fresh(**changes: Any) -> dict[str, Any]:
+    """A made-up control with a fresh event id, changed as given."""
+    return made_up_control(**{"event_id": str(uuid4()), **changes})
+
+
+CASES: list[tuple[str, str, str, Body, int, str]] = [
+    ("unknown type", "POST", "/events", fresh(type="ExportControlInvented"), 422, "invalid"),
+    ("missing type", "POST", "/events", {k: v for k, v in fresh().items() if k != "type"}, 422, "invalid"),
+    ("missing title", "POST", "/events", {k: v for k, v in fresh().items() if k != "title"}, 422, "invalid"),
+    ("title of 100 kB", "POST", "/events", fresh(title="x" * 100_000), 422, "invalid"),
+    ("blank title", "POST", "/events", fresh(title="   "), 422, "invalid"),
+    ("until before from", "POST", "/events", fresh(effective_from="2025-05-01", effective_until="2025-04-01"), 422, "invalid"),
+    ("until equal to from", "POST", "/events", fresh(effective_from="2025-05-01", effective_until="2025-05-01"), 422, "invalid"),
+    ("30 February", "POST", "/events", fresh(announced_on="2025-02-30"), 422, "invalid"),
+    ("date as a number", "POST", "/events", fresh(announced_on=20250404), 422, "invalid"),
+    ("negative amount", "POST", "/events", real(0, amount={"value": "-5", "currency": "USD"}), 422, "invalid"),
+    ("non-numeric amount", "POST", "/events", real(0, amount={"value": "lots", "currency": "USD"}), 422, "invalid"),
+    ("amount as a float", "POST", "/events", real(0, amount={"value": 28.8e6, "currency": "USD"}), 422, "invalid"),
+    ("currency XXX1", "POST", "/events", real(0, amount={"value": "5", "currency": "XXX1"}), 422, "invalid"),
+    ("jurisdiction ZZZ", "POST", "/events", fresh(jurisdiction="ZZZ"), 422, "invalid"),
+    ("empty material", "POST", "/events", fresh(materials=[""]), 422, "invalid"),
+    ("500-character material", "POST", "/events", fresh(materials=["m" * 500]), 422, "invalid"),
+    ("no materials", "POST", "/events", fresh(materials=[]), 422, "invalid"),
+    ("materials as a string", "POST", "/events", fresh(materials="Dy"), 422, "invalid"),
+    ("extra field", "POST", "/events", fresh(severity="high"), 422, "invalid"),
+    ("title as a number", "POST", "/events", fresh(title=123), 422, "invalid"),
+    ("no sources", "POST", "/events", fresh(sources=[]), 422, "invalid"),
+    ("source url not http", "POST", "/events", fresh(sources=[{"title": "t", "url": "javascript:alert(1)"}]), 422, "invalid"),
+    ("unknown date precision", "POST", "/events", fresh(date_precision="week"), 422, "invalid"),
+    ("policy id not a slug", "POST", "/events", fresh(policy_id="Bad ID!"), 422, "invalid"),
+    ("non-UUID event_id", "POST", "/events", fresh(event_id="event-1"), 422, "invalid"),
+    ("negative expected_version", "POST", "/events", fresh(expected_version=-1), 422, "invalid"),
+    ("suspension ends before it starts", "POST", "/events", made_up_follow_up("ExportControlSuspended", policy_id=SUSPENDED_POLICY, announced_on="2025-06-01", until="2025-05-01"), 422, "invalid"),
+    ("follow-up without policy_id", "POST", "/events", {k: v for k, v in made_up_follow_up("ExportControlLifted").items() if k != "policy_id"}, 422, "policy_id_required"),
+    ("JSON array body", "POST", "/events", [made_up_control()], 422, "invalid"),
+    ("malformed JSON", "POST", "/events", b'{"type": "ExportControlImposed",', 400, "malformed_json"),
+    ("empty body", "POST", "/events", b"", 400, "empty_body"),
+    ("body over the size limit", "POST", "/events", fresh(summary="x" * (BODY_LIMIT + 10)), 413, "payload_too_large"),
+    ("suspend a never-imposed control", "POST", "/events", made_up_follow_up("ExportControlSuspended", policy_id="xx-never-imposed"), 409, "policy_not_found"),
+    ("suspend a suspended control again", "POST", "/events", made_up_follow_up("ExportControlSuspended", policy_id=SUSPENDED_POLICY, announced_on="2025-12-01"), 409, "already_suspended"),
+    ("fund a control", "POST", "/events", made_up_follow_up("FundingCancelled", policy_id=SUSPENDED_POLICY), 409, "wrong_policy_kind"),
+    ("impose an existing policy again", "POST", "/events", fresh(policy_id=SUSPENDED_POLICY), 409, "policy_exists"),
+    ("correction of a missing event", "POST", "/events", made_up_follow_up("EventCorrected", corrects=str(uuid4()), changes={"title": "x"}, reason="r"), 409, "event_not_found"),
+    ("correction that changes the type", "POST", "/events", made_up_follow_up("EventCorrected", policy_id=None, corrects=REAL_EVENT_ID, changes={"type": "TariffImposed"}, reason="r"), 422, "invalid_correction"),
+    ("correction making the event invalid", "POST", "/events", made_up_follow_up("EventCorrected", policy_id=None, corrects=REAL_EVENT_ID, changes={"mechanism": "gift"}, reason="r"), 422, "invalid_correction"),
+    ("stale expected_version", "POST", "/events", made_up_follow_up("ExportControlLifted", policy_id=SUSPENDED_POLICY, expected_version=1), 409, "version_conflict"),
+    ("reused event_id, other body", "POST", "/events", real(0, title="A different title"), 409, "event_id_reused"),
+    ("batch with one bad event", "POST", "/events/batch", {"events": [fresh(), fresh(jurisdiction="ZZZ")]}, 422, "invalid"),
+    ("batch with one refused event", "POST", "/events/batch", {"events": [fresh(policy_id="xx-batch-one"), made_up_follow_up("ExportControlLifted", policy_id="xx-no-such")]}, 409, "policy_not_found"),
+    ("empty batch", "POST", "/events/batch", {"events": []}, 422, "invalid"),
+    ("batch as a bare list", "POST", "/events/batch", [made_up_control()], 422, "invalid"),
+    ("paging cursor garbage", "GET", "/events?after=abc", None, 422, "invalid"),
+    ("negative cursor", "GET", "/events?after=-1", None, 422, "invalid"),
+    ("page too large", "GET", "/events?limit=100000", None, 422, "invalid"),
+    ("unknown type filter", "GET", "/events?type=Nope", None, 422, "invalid"),
+    ("event id path not a UUID", "GET", "/events/not-a-uuid", None, 422, "invalid"),
+    ("unknown event", "GET", f"/events/{uuid4()}", None, 404, "not_found"),
+    ("unknown policy", "GET", "/policies/xx-nothing-here", None, 404, "not_found"),
+    ("unknown policy kind filter", "GET", "/policies?kind=treaty", None, 422, "invalid"),
+    ("unknown route", "GET", "/nowhere", None, 404, "not_found"),
+    ("wrong method", "PUT", "/events", fresh(), 405, "method_not_allowed"),
+]  # fmt: skip
+
+
+@pytest.fixture
+async def bad_input_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    application = create_app(settings.model_copy(update={"max_body_bytes": BODY_LIMIT}))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://timeline") as c:
+            yield c
+
+
+async def snapshot(client: httpx.AsyncClient) -> tuple[int, list[Any]]:
+    page = (await client.get("/events?limit=1000")).json()
+    return page["position"], page["items"]
+
+
+def test_there_are_at_least_25_distinct_cases() -> None:
+    names = [case[0] for case in CASES]
+    assert len(set(names)) == len(names) >= 25
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status", "code"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+async def test_bad_input_is_refused_and_changes_nothing(
+    bad_input_client: httpx.AsyncClient,
+    real_events: list[dict[str, Any]],
+    method: str,
+    path: str,
+    body: Body,
+    status: int,
+    code: str,
+) -> None:
+    before = await snapshot(bad_input_client)
+    if callable(body):
+        body = body({"list": real_events})
+    content = body if isinstance(body, bytes) else None if body is None else json.dumps(body)
+    headers = {**AUTH, "Content-Type": "application/json"}
+    response = await bad_input_client.request(method, path, content=content, headers=headers)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message"]
+    after = await snapshot(bad_input_client)
+    assert after == before
+
+
+async def test_field_errors_name_each_bad_field(bad_input_client: httpx.AsyncClient) -> None:
+    body = fresh(jurisdiction="ZZZ", announced_on="2025-02-30", materials=[""], surplus=1)
+    response = await bad_input_client.post("/events", json=body, headers=AUTH)
+    fields = {d["field"] for d in response.json()["error"]["details"]}
+    assert fields == {"jurisdiction", "announced_on", "materials.0", "surplus"}
+
+
+async def test_batch_errors_name_the_event_index(bad_input_client: httpx.AsyncClient) -> None:
+    events = [fresh(), fresh(), fresh(title="")]
+    response = await bad_input_client.post("/events/batch", json={"events": events}, headers=AUTH)
+    assert response.status_code == 422
+    assert [d["field"] for d in response.json()["error"]["details"]] == ["events.2.title"]
