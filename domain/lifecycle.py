@@ -158,6 +158,18 @@ def fold(policy_id: str, facts: list[dict[str, Any]]) -> PolicyState | None:
     return state
 
 
+def extends(fact: dict[str, Any]) -> bool:
+    """Whether ``fact`` only moves a policy on (so :func:`advance` may apply it to a folded
+    state) rather than reopening or rewriting what came before."""
+    return fact["type"] in FOLLOW_UP_KIND
+
+
+def advance(state: PolicyState, fact: dict[str, Any]) -> None:
+    """Apply one more follow-up to a folded state; the same as folding again."""
+    _apply_follow_up(state, fact)
+    state.event_types[fact["event_id"]] = fact["type"]
+
+
 def _apply_follow_up(state: PolicyState, fact: dict[str, Any]) -> None:
     kind = fact["type"]
     if kind in ENDING_STATUS:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import Aggregate
 
 from domain import lifecycle
 
@@ -14,6 +15,7 @@ from domain import lifecycle
 POLICY_NAMESPACE = UUID("6b1f6d1e-3c55-4a4e-9a43-2f4c9d1f0a11")
 
 
+@lru_cache(maxsize=65536)
 def stream_id(policy_id: str) -> UUID:
     return uuid5(POLICY_NAMESPACE, policy_id)
 
@@ -25,30 +27,46 @@ class Policy(Aggregate):
     :func:`domain.lifecycle.fold`, which is also what the rules are checked against.
     """
 
-    @staticmethod
-    def create_id(policy_id: str) -> UUID:
-        return stream_id(policy_id)
+    class Opened(Aggregate.Created):
+        policy_id: str
+        fact: dict[str, Any]
+        recorded_by: str
 
-    @classmethod
-    def open(cls, policy_id: str, fact: dict[str, Any], recorded_by: str) -> Policy:
-        lifecycle.check(None, policy_id, fact)
-        return cls(policy_id=policy_id, fact=fact, recorded_by=recorded_by)
+    class FactRecorded(Aggregate.Event):
+        fact: dict[str, Any]
+        recorded_by: str
 
-    @event("Opened")
+        def apply(self, aggregate: Any) -> None:
+            aggregate.remember(self.fact)
+
     def __init__(self, policy_id: str, fact: dict[str, Any], recorded_by: str) -> None:
         self.policy_id = policy_id
         self.facts: list[dict[str, Any]] = [fact]
         self._state: lifecycle.PolicyState | None = None
 
+    @classmethod
+    def open(cls, policy_id: str, fact: dict[str, Any], recorded_by: str) -> Policy:
+        """Start a policy with its first fact, if that fact may open one."""
+        lifecycle.check(None, policy_id, fact)
+        return cls._create(
+            cls.Opened,
+            id=stream_id(policy_id),
+            policy_id=policy_id,
+            fact=fact,
+            recorded_by=recorded_by,
+        )
+
     def add(self, fact: dict[str, Any], recorded_by: str) -> None:
         """Record a further fact about this policy, if the lifecycle allows it."""
         lifecycle.check(self.state, self.policy_id, fact)
-        self._record(fact=fact, recorded_by=recorded_by)
+        self.trigger_event(self.FactRecorded, fact=fact, recorded_by=recorded_by)
 
-    @event("FactRecorded")
-    def _record(self, fact: dict[str, Any], recorded_by: str) -> None:
+    def remember(self, fact: dict[str, Any]) -> None:
         self.facts.append(fact)
-        self._state = None
+        if self._state is not None and lifecycle.extends(fact):
+            lifecycle.advance(self._state, fact)
+        else:
+            self._state = None  # a correction or retraction can change anything: fold again
 
     @property
     def state(self) -> lifecycle.PolicyState | None:

@@ -13,7 +13,6 @@ recording; with another body it is refused.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -99,9 +98,10 @@ class _Pending:
 
 
 def digest(event: EventBase) -> str:
-    """What makes two posts of one ``event_id`` "the same body"."""
-    body = event.model_dump(mode="json", exclude={"expected_version"})
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+    """What makes two posts of one ``event_id`` "the same body": the validated event (so
+    ``Dy`` and ``dysprosium`` are the same), without ``expected_version``. The model's own
+    serialiser writes fields in declaration order, so equal events give equal bytes."""
+    return hashlib.sha256(event.model_dump_json(exclude={"expected_version"}).encode()).hexdigest()
 
 
 class Timeline(Application[UUID]):
@@ -140,6 +140,10 @@ class Timeline(Application[UUID]):
         known = self.index.receipts(
             [str(s.event.event_id) for s in submissions if s.event.event_id is not None]
         )
+        # One query says which named policies exist, so new ones are not looked up one by one.
+        named = {s.event.policy_id for s in submissions if s.event.policy_id is not None}
+        existing = self.index.existing_policy_ids(list(named)) if named else set()
+        group.policies.update((p, None) for p in named - existing)
         results: list[Appended | AppendError | _Pending] = []
         for index, submission in enumerate(submissions):
             try:
@@ -150,21 +154,21 @@ class Timeline(Application[UUID]):
                     raise
                 results.append(error)
         if group.events:
-            # Events go in submission order, so a batch keeps its order in the log.
-            recordings = self.save(*group.events, index_rows=list(group.rows.values()))
-            positions = {
-                (r.notification.originator_id, r.notification.originator_version): r.notification.id
-                for r in recordings
-            }
-            for event_id, row in group.rows.items():
-                position = positions[(stream_id(row.policy_id), row.version)]
-                group.answers[event_id] = Appended(
-                    event_id, row.policy_id, row.version, position, row.recorded_at, True
-                )
-        return [
-            replace(group.answers[r.event_id], created=r.created) if isinstance(r, _Pending) else r
-            for r in results
-        ]
+            # Events go in submission order, so a batch keeps its order in the log; index rows
+            # are in the same order, one per event.
+            rows = list(group.rows.values())
+            recordings = self.events.put(group.events, index_rows=rows)
+            for row, recording in zip(rows, recordings, strict=True):
+                group.answers[row.event_id] = Appended(
+                    row.event_id, row.policy_id, row.version, recording.notification.id,
+                    row.recorded_at, True,
+                )  # fmt: skip
+        return [self._answer(group, r) if isinstance(r, _Pending) else r for r in results]
+
+    @staticmethod
+    def _answer(group: _Group, pending: _Pending) -> Appended:
+        answer = group.answers[pending.event_id]
+        return answer if pending.created else replace(answer, created=False)
 
     def _stage(
         self, submission: Submission, group: _Group, known: dict[str, IndexRow]

@@ -62,8 +62,9 @@ def bearer_key(request: Request) -> str | None:
     return key.strip()
 
 
-def require_writer(request: Request) -> Principal:
-    """FastAPI dependency for write endpoints."""
+async def require_writer(request: Request) -> Principal:
+    """FastAPI dependency for write endpoints (async: a sync dependency would cost a trip
+    through the thread pool on every write)."""
     keyring: Keyring = request.app.state.keyring
     key = bearer_key(request)
     if key is None:

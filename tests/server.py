@@ -33,14 +33,16 @@ def server_env(directory: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(directory: Path, **extra: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """A real uvicorn process on a free port; yields its base URL once it answers."""
+def running_server(directory: Path, **extra: str) -> Iterator[tuple[str, Path]]:
+    """A real uvicorn process on a free port; yields its base URL once it answers, and the file
+    its output goes to (a file, not a pipe: an unread pipe fills up and stalls the server)."""
     port = free_port()
+    output = directory / f"server-{port}.log"
     process = subprocess.Popen(
         [*CLI, "serve", "--port", str(port)],
         env=server_env(directory, **extra),
         cwd=directory,
-        stdout=subprocess.PIPE,
+        stdout=output.open("w"),
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -60,7 +62,7 @@ def running_server(directory: Path, **extra: str) -> Iterator[tuple[str, subproc
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start within 30 s")
             time.sleep(0.1)
-        yield base, process
+        yield base, output
     finally:
         process.terminate()
         try:

@@ -34,7 +34,7 @@ def test_events_survive_a_restart_and_the_demo_loads_once(tmp_path: Path) -> Non
 
 
 def test_first_start_without_a_key_creates_one_and_prints_it_once(tmp_path: Path) -> None:
-    with running_server(tmp_path) as (base, process):
+    with running_server(tmp_path) as (base, output):
         key_file = tmp_path / "admin.key"
         key = key_file.read_text().strip()
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
@@ -42,14 +42,12 @@ def test_first_start_without_a_key_creates_one_and_prints_it_once(tmp_path: Path
         assert (
             httpx.post(f"{base}/events", json=made_up_control(), headers=headers).status_code == 201
         )
-    assert process.stdout is not None
-    assert key in process.stdout.read()
-    with running_server(tmp_path) as (base, process):
+    assert key in output.read_text()
+    with running_server(tmp_path) as (base, output):
         assert (
             httpx.post(
                 f"{base}/events", json=made_up_control(policy_id="xx-second"), headers=headers
             ).status_code
             == 201
         )
-    assert process.stdout is not None
-    assert key not in process.stdout.read()
+    assert key not in output.read_text()

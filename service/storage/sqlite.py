@@ -10,13 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.log_index import IndexRow, LogQuery
-from domain.policy import stream_id
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
 
@@ -88,15 +86,11 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if index_rows:
-            assert positions is not None
-            by_stream = {
-                (UUID(str(s.originator_id)), s.originator_version): p
-                for s, p in zip(stored_events, positions, strict=True)
-            }
+            # The application passes one row per stored event, in the same order.
+            assert positions is not None and len(positions) == len(index_rows)
             values: list[tuple[Any, ...]] = []
             materials: list[tuple[str, int]] = []
-            for row in index_rows:
-                position = by_stream[(stream_id(row.policy_id), row.version)]
+            for row, position in zip(index_rows, positions, strict=True):
                 values.append(
                     (position, row.event_id, row.policy_id, row.version, row.type,
                      row.jurisdiction, row.recorded_at.isoformat(), row.recorded_by, row.digest,

@@ -1,0 +1,21 @@
+"""`python -m bench [NAME ...]`: run the benchmarks (all by default) and update results.md."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import write_path
+
+BENCHMARKS = {"write-path": write_path.run}
+
+
+def main(names: list[str]) -> None:
+    for name in names or list(BENCHMARKS):
+        if name not in BENCHMARKS:
+            raise SystemExit(f"unknown benchmark {name!r}; choose from {', '.join(BENCHMARKS)}")
+        print(f"== {name}", flush=True)
+        BENCHMARKS[name]()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
