@@ -52,6 +52,10 @@ class EventIndex(Protocol):
 
     def find(self, query: LogQuery) -> list[IndexRow]: ...
 
+    def position_at(self, moment: datetime) -> int:
+        """The last position recorded at or before ``moment`` (0 when none was)."""
+        ...
+
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]: ...
 
     def policy_ids(

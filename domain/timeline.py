@@ -314,6 +314,9 @@ class Timeline(Application[UUID]):
     def position(self) -> int:
         return int(self.index.max_notification_id() or 0)
 
+    def position_at(self, moment: datetime) -> int:
+        return self.index.position_at(moment)
+
     def receipt(self, event_id: str) -> IndexRow | None:
         return self.index.receipts([event_id]).get(event_id)
 
@@ -338,6 +341,10 @@ class Timeline(Application[UUID]):
             return cast(Policy, self.repository.get(stream_id(policy_id)))
         except AggregateNotFoundError:
             return None
+
+    def policy_at(self, policy_id: str, version: int) -> Policy:
+        """The policy as its first ``version`` events left it."""
+        return cast(Policy, self.repository.get(stream_id(policy_id), version=version))
 
     def policy_ids(
         self, after: str, limit: int, kinds: Sequence[str], jurisdictions: Sequence[str]

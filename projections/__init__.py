@@ -1,0 +1,22 @@
+"""Read models built from the event log, stored so that any (valid date, known position) is an
+indexed query.
+
+Storage choice (DESIGN.md §3): **system-versioned rows**. Every row of a view carries two
+intervals: the log positions in which it was the current version (``[sys_from, sys_until)``,
+record time) and the days on which it holds (``[valid_from, valid_until)``, valid time). When an
+event arrives at position p, the runner recomputes the rows of the one policy it belongs to;
+rows that changed are closed at p and their replacements open at p. Nothing is ever deleted, so
+"what did the timeline say at position P about day D" is the set of rows whose record interval
+contains P and whose valid interval contains D.
+
+That is a stabbing query on two intervals, answered by an SQLite R*Tree (``rtree_i32``) over
+(view slot, record interval, valid interval): its cost grows with the log's size only as a tree
+depth, not with the number of versions, so an as-of read costs what a current read costs. The
+timeline view, read in date order rather than at one date, is paged through a B-tree on
+(slot, sort key) instead.
+
+Each view is one module that names the event types it consumes and turns a policy's events
+(as corrected, retractions left out) into rows; ``registry.VIEWS`` lists them. The runner
+(``runner.py``) applies each event to each view exactly once, writing the rows and the view's
+tracking position in one transaction (``store.py``).
+"""

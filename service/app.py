@@ -6,6 +6,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import FastAPI
@@ -17,7 +18,8 @@ from service import errors
 from service.auth import Keyring
 from service.loader import bundled_timeline, load_lines
 from service.metrics import Metrics, MetricsMiddleware
-from service.routers import events, ops, policies
+from service.projection_host import ProjectionHost
+from service.routers import diff, events, ops, policies, views
 from service.settings import Settings
 from service.storage import application_env
 from service.writer import Writer
@@ -72,14 +74,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             added = load_demo_if_empty(timeline)
             if added:
                 log.info("loaded %d events of the bundled timeline", added)
+        projections = ProjectionHost(timeline)
+        if settings.run_projections:
+            # Views answer from the first request on when the backlog is small (the bundled
+            # timeline); a large backlog is applied in the background while serving.
+            projections.catch_up(seconds=10)
+            projections.start()
         app.state.timeline = timeline
         app.state.keyring = keyring
-        app.state.writer = Writer(timeline, settings.write_group_max)
+        app.state.projections = projections
+        app.state.writer = Writer(
+            timeline, settings.write_group_max, on_commit=projections.wake.set
+        )
         tune_garbage_collector()
         try:
             yield
         finally:
             app.state.writer.close()
+            projections.stop()
             timeline.close()
 
     app = FastAPI(
@@ -89,11 +101,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = lambda: datetime.now(UTC)
     app.state.metrics = Metrics(lambda: float(app.state.timeline.position()))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
     app.include_router(events.router)
     app.include_router(policies.router)
+    app.include_router(views.router)
+    app.include_router(diff.router)
     app.include_router(ops.router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app

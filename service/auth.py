@@ -82,3 +82,11 @@ async def require_writer(request: Request) -> Principal:
     if principal.role not in ("editor", "admin"):
         raise ApiError(403, "forbidden", f"role {principal.role!r} cannot write")
     return principal
+
+
+async def require_admin(request: Request) -> Principal:
+    """FastAPI dependency for administrative endpoints (rebuilds, keys)."""
+    principal = await require_writer(request)
+    if principal.role != "admin":
+        raise ApiError(403, "forbidden", f"role {principal.role!r} is not admin")
+    return principal

@@ -64,7 +64,11 @@ class PolicyPage(BaseModel):
 
 
 class PolicyDetail(PolicySummary):
-    current: dict[str, Any] = Field(description="the policy's fields as its events now tell them")
+    at: str = Field(description="the valid date on_date answers for")
+    known_at: str = Field(description="the record time answered for")
+    position: int = Field(description="the log position answered for")
+    on_date: dict[str, Any] = Field(description="the policy's entry in each view on `at`")
+    current: dict[str, Any] = Field(description="the policy's fields as its events tell them")
     suspended_since: str | None
     suspended_until: str | None
     latest_progress: dict[str, Any] | None
@@ -74,3 +78,41 @@ class PolicyDetail(PolicySummary):
 class Health(BaseModel):
     status: str
     position: int
+
+
+class ViewBody(BaseModel):
+    """Every view read answers for one valid date and one log position."""
+
+    view: str
+    at: str | None = Field(description="the valid date answered for (null for the timeline)")
+    known_at: str = Field(description="the record time answered for, as asked (default: now)")
+    position: int = Field(description="the log position the answer reflects")
+    items: Any
+    next_after: str | None = None
+
+
+class ViewInfo(BaseModel):
+    name: str
+    position: int | None
+    lag: int | None = Field(description="events recorded that the view has not applied yet")
+    rebuild: dict[str, Any] | None
+
+
+class ViewList(BaseModel):
+    log_position: int
+    items: list[ViewInfo]
+
+
+class Readiness(BaseModel):
+    ready: bool
+    log_position: int
+    views: dict[str, int] = Field(description="each view's lag behind the log, in events")
+
+
+class DiffBody(BaseModel):
+    view: str
+    added: list[dict[str, Any]]
+    removed: list[dict[str, Any]]
+    changed: list[dict[str, Any]] = Field(
+        description="per entry: changes {field: {from, to}} and caused_by (events)"
+    )

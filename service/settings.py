@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=32 * 1024 * 1024, description="largest request body accepted (413 beyond)"
     )
+    run_projections: bool = Field(
+        default=True,
+        description="run the projection runner inside serve (false: a separate "
+        "`policy-timeline project` process keeps the views)",
+    )
+    ready_max_lag: int = Field(
+        default=1000, description="/readyz fails while a view lags the log by more events"
+    )
     write_group_max: int = Field(
         default=512, description="most single posts committed together in one transaction"
     )

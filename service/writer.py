@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
@@ -29,9 +29,15 @@ class _Job:
 
 
 class Writer:
-    def __init__(self, timeline: Timeline, group_max: int = 512) -> None:
+    def __init__(
+        self,
+        timeline: Timeline,
+        group_max: int = 512,
+        on_commit: Callable[[], None] = lambda: None,
+    ) -> None:
         self._timeline = timeline
         self._group_max = group_max
+        self._on_commit = on_commit
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="timeline-writer", daemon=True)
         self._thread.start()
@@ -84,6 +90,7 @@ class Writer:
             for job in jobs:
                 job.future.set_exception(error)
             return
+        self._on_commit()
         start = 0
         for job in jobs:
             end = start + len(job.submissions)

@@ -18,6 +18,7 @@ from service.auth import Principal, require_writer
 from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
 from service.schemas import AppendAnswer, BatchAnswer, EventDetail, LogEntry, LogPage
+from service.view_reads import parse_known_at
 
 router = APIRouter(tags=["events"])
 
@@ -141,8 +142,16 @@ def list_events(
         list[str] | None,
         Query(description="Dy matches events listing Dy, HREE or REE (repeatable)"),
     ] = None,
+    known_at: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="only events recorded by then: ISO datetime, ISO date or position=N",
+        ),
+    ] = None,
 ) -> LogPage:
-    """The log in position order, with cursor paging: pass ``next_after`` as ``after``."""
+    """The log in position order, with cursor paging: pass ``next_after`` as ``after``. The log
+    is immutable: events appear as recorded (``GET /events/{id}`` shows corrections)."""
     unknown = sorted(set(type or ()) - set(EVENT_TYPES))
     if unknown:
         raise ApiError(
@@ -161,6 +170,9 @@ def list_events(
             ) from None
     app = timeline(request)
     position = app.position()
+    if known_at is not None:
+        parsed = parse_known_at(known_at)
+        position = min(position, parsed if isinstance(parsed, int) else app.position_at(parsed))
     query = LogQuery(
         after=after,
         limit=limit + 1,

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request
 
+from domain.lifecycle import effective_facts
 from domain.log_index import LogQuery
 from domain.policy import Policy
 from domain.timeline import Timeline
+from projections.registry import VIEWS
+from projections.rows import PolicyFacts, Row
 from service.errors import ApiError, ErrorEnvelope
 from service.routers.events import entry
 from service.schemas import PolicyDetail, PolicyPage, PolicySummary
+from service.view_reads import parse_known_at, today
 
 router = APIRouter(tags=["policies"])
 
@@ -50,24 +55,65 @@ def list_policies(
 @router.get(
     "/policies/{policy_id}",
     response_model=PolicyDetail,
-    responses={404: {"model": ErrorEnvelope}},
+    responses={404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}},
 )
-def get_policy(request: Request, policy_id: str) -> PolicyDetail:
+def get_policy(
+    request: Request,
+    policy_id: str,
+    at: Annotated[date | None, Query(description="valid date (default: today, UTC)")] = None,
+    known_at: Annotated[
+        str | None,
+        Query(max_length=64, description="record time: ISO datetime, ISO date or position=N"),
+    ] = None,
+) -> PolicyDetail:
+    """The policy as its events told it at ``known_at`` (default: now): its lifecycle state,
+    how each view showed it on ``at`` (``on_date``), and its history up to then."""
     app: Timeline = request.app.state.timeline
-    policy = app.policy(policy_id) if len(policy_id) <= 80 else None
-    if policy is None:
-        raise ApiError(404, "not_found", f"no policy {policy_id!r} is recorded")
+    now = request.app.state.clock()
+    position = app.position()
+    if known_at is not None:
+        parsed = parse_known_at(known_at)
+        position = parsed if isinstance(parsed, int) else app.position_at(parsed)
+    history = (
+        app.read_log(LogQuery(policy_id=policy_id, until_position=position, limit=100_000))
+        if len(policy_id) <= 80
+        else []
+    )
+    if not history:
+        when = f" as known at {known_at}" if known_at else ""
+        raise ApiError(404, "not_found", f"no policy {policy_id!r} is recorded{when}")
+    policy = app.policy_at(policy_id, history[-1].version)
     state = policy.state
-    history = app.read_log(LogQuery(policy_id=policy_id, limit=100_000))
+    on = at or today(now)
+    facts = PolicyFacts(
+        policy_id,
+        effective_facts([e.fact for e in history]),
+        {e.fact["event_id"]: e.position for e in history},
+        {e.fact["event_id"]: e.recorded_at.isoformat() for e in history},
+    )
+    on_date = {
+        name: next((r.body for r in view.rows(facts) if _holds(r, on)), None)
+        for name, view in VIEWS.items()
+        if name != "timeline"
+    }
     return PolicyDetail(
         **summary(policy).model_dump(),
+        at=on.isoformat(),
+        known_at=known_at or now.isoformat().replace("+00:00", "Z"),
+        position=position,
+        on_date={k: v for k, v in on_date.items() if v is not None},
         current=state.fields if state else {},
-        suspended_since=state.suspended_since.isoformat()
-        if state and state.suspended_since
-        else None,
-        suspended_until=state.suspended_until.isoformat()
-        if state and state.suspended_until
-        else None,
+        suspended_since=_iso(state.suspended_since) if state else None,
+        suspended_until=_iso(state.suspended_until) if state else None,
         latest_progress=state.latest_progress if state else None,
         history=[entry(e) for e in history],
     )
+
+
+def _holds(row: Row, on: date) -> bool:
+    starts = row.valid_from is None or row.valid_from <= on
+    return starts and (row.valid_until is None or on < row.valid_until)
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

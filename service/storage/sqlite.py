@@ -8,7 +8,7 @@ is a constant with ``?`` placeholders: nothing from a request is ever spliced in
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import Notification, StoredEvent
@@ -34,6 +34,7 @@ _CREATE_INDEX = (
     "CREATE INDEX IF NOT EXISTS event_index_type ON event_index (type, position)",
     "CREATE INDEX IF NOT EXISTS event_index_jurisdiction ON event_index (jurisdiction, position)",
     "CREATE INDEX IF NOT EXISTS event_index_about ON event_index (about) WHERE about IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS event_index_recorded_at ON event_index (recorded_at)",
     """CREATE TABLE IF NOT EXISTS event_materials (
         material TEXT NOT NULL,
         position INTEGER NOT NULL,
@@ -54,6 +55,11 @@ def _placeholders(count: int) -> str:
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     for start in range(0, len(values), _CHUNK):
         yield values[start : start + _CHUNK]
+
+
+def _timestamp(moment: datetime) -> str:
+    """Fixed-width UTC text, so that text order is time order in the index."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _row(record: Any) -> IndexRow:
@@ -93,7 +99,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
             for row, position in zip(index_rows, positions, strict=True):
                 values.append(
                     (position, row.event_id, row.policy_id, row.version, row.type,
-                     row.jurisdiction, row.recorded_at.isoformat(), row.recorded_by, row.digest,
+                     row.jurisdiction, _timestamp(row.recorded_at), row.recorded_by, row.digest,
                      row.about)
                 )  # fmt: skip
                 materials.extend((m, position) for m in row.materials)
@@ -154,6 +160,14 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [_row(r) for r in c.fetchall()]
+
+    def position_at(self, moment: datetime) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT MAX(position) FROM event_index WHERE recorded_at <= ?", [_timestamp(moment)]
+            )
+            found = c.fetchone()[0]
+        return int(found or 0)
 
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
         found: list[Notification] = []

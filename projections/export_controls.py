@@ -1,0 +1,95 @@
+"""``active-export-controls``: each export control and its status on a day.
+
+On day d a control is ``pending`` before it takes effect, ``in_force``, or ``suspended`` while a
+suspension covers d (a suspension is ``[start, until)``, cut short by a reinstatement). It
+leaves the view on the day it is lifted or reaches its ``effective_until``: the view lists the
+controls that bind or will bind, and ``GET /policies/{id}?at=`` tells the whole story.
+Amendments change the control's scope from their own start day.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from projections.rows import PolicyFacts, Row, day, over_time, sources_of, starts_on
+
+NAME = "active-export-controls"
+CONSUMES = frozenset(
+    {"ExportControlImposed", "ExportControlAmended", "ExportControlSuspended",
+     "ExportControlReinstated", "ExportControlLifted", "EventCorrected", "EventRetracted"}
+)  # fmt: skip
+STATUSES = ("pending", "in_force", "suspended")
+SCOPE = ("materials", "hs_codes", "targets", "measure", "de_minimis_percent")
+
+
+def rows(policy: PolicyFacts) -> list[Row]:
+    facts = policy.facts
+    if not facts or facts[0]["type"] != "ExportControlImposed":
+        return []
+    imposed = facts[0]
+    start = starts_on(imposed)
+    amendments = [f for f in facts if f["type"] == "ExportControlAmended"]
+    lifted = min((starts_on(f) for f in facts if f["type"] == "ExportControlLifted"), default=None)
+    suspensions = _suspensions(facts)
+    until = day(imposed.get("effective_until"))
+    for amendment in amendments:
+        if amendment.get("effective_until"):
+            until = day(amendment["effective_until"])
+    ends = [d for d in (lifted, until) if d is not None]
+    end = min(ends) if ends else None
+
+    def item_on(d: date) -> dict[str, Any] | None:
+        if end is not None and d >= end:
+            return None
+        scope = {name: imposed.get(name) for name in SCOPE}
+        for amendment in amendments:
+            if starts_on(amendment) <= d:
+                scope.update({k: amendment[k] for k in SCOPE if amendment.get(k) is not None})
+        covering = [s for s in suspensions if s[0] <= d and (s[1] is None or d < s[1])]
+        if d < start:
+            status = "pending"
+        elif covering:
+            status = "suspended"
+        else:
+            status = "in_force"
+        return {
+            "policy_id": policy.policy_id,
+            "jurisdiction": imposed["jurisdiction"],
+            "agency": imposed["agency"],
+            "title": imposed["title"],
+            **scope,
+            "effective_from": start.isoformat(),
+            "effective_until": end.isoformat() if end else None,
+            "status": status,
+            "suspended_since": covering[0][0].isoformat() if covering else None,
+            "suspended_until": _iso(covering[0][1]) if covering else None,
+            "instrument": imposed.get("instrument", ""),
+            "confidence": imposed.get("confidence", "confirmed"),
+            "sources": sources_of(facts),
+            "event_ids": [f["event_id"] for f in facts],
+        }
+
+    change_days = [start, end, *(starts_on(a) for a in amendments)]
+    for since, stop in suspensions:
+        change_days += [since, stop]
+    first = min(day(imposed["announced_on"]) or start, start)
+    return over_time(policy.policy_id, first, change_days, item_on)
+
+
+def _suspensions(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
+    """Suspension windows in record order, each cut short by a later reinstatement."""
+    windows: list[tuple[date, date | None]] = []
+    for fact in facts:
+        if fact["type"] == "ExportControlSuspended":
+            windows.append((starts_on(fact), day(fact.get("until"))))
+        elif fact["type"] == "ExportControlReinstated" and windows:
+            back = starts_on(fact)
+            since, stop = windows[-1]
+            if since <= back and (stop is None or back < stop):
+                windows[-1] = (since, back)
+    return [(since, stop) for since, stop in windows if stop is None or since < stop]
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None

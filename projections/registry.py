@@ -1,0 +1,11 @@
+"""The views, by name. Adding a view: write its module (NAME, CONSUMES, rows) and list it here."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from projections import export_controls, funding, goals, timeline
+
+VIEWS: dict[str, ModuleType] = {
+    module.NAME: module for module in (export_controls, funding, goals, timeline)
+}

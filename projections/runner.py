@@ -1,0 +1,247 @@
+"""The runner: follows the log and applies each event to each view exactly once.
+
+For every event it recomputes the rows of the event's policy in each view that consumes its
+type (from the policy's events up to that position, corrections applied), closes the rows that
+changed and opens their replacements. A batch of events is written in one transaction together
+with each slot's tracking position, so a runner killed at any point resumes from the last
+committed position with nothing lost and nothing applied twice: the tracking insert fails on
+a position already recorded, which rolls the whole batch back.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from eventsourcing.persistence import Notification
+
+from domain import materials
+from domain.lifecycle import effective_facts
+from domain.log_index import LogQuery
+from domain.timeline import Timeline
+from projections.registry import VIEWS
+from projections.rows import PolicyFacts, Row
+from projections.store import Slot, StoredRow, ViewStore, WriteBatch
+
+BATCH = 500
+POLICY_CACHE = 20_000
+
+
+@dataclass
+class _Known:
+    """A policy's stored facts as read so far, with where and when each was recorded."""
+
+    facts: list[dict[str, Any]] = field(default_factory=list)
+    positions: dict[str, int] = field(default_factory=dict)
+    recorded_at: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One view change caused by one event: rows that stopped and started being current."""
+
+    slot: Slot
+    position: int
+    event_id: str
+    policy_id: str
+    removed: list[dict[str, Any]]
+    added: list[dict[str, Any]]
+
+
+def match_keys(body: dict[str, Any]) -> list[str]:
+    return sorted({materials.index_key(m) for m in body.get("materials") or ()})
+
+
+class Runner:
+    """Applies the log to view slots. Without ``slots`` it follows every view's active slot
+    (re-read before each batch, so a rebuild activated by any process is picked up); with
+    ``slots`` it builds just those (a rebuild). Each slot keeps its own position."""
+
+    def __init__(self, timeline: Timeline, store: ViewStore, slots: list[Slot] | None = None):
+        self.timeline = timeline
+        self.store = store
+        self._fixed = slots
+        self.slots: list[Slot] = list(slots) if slots is not None else []
+        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self._current: dict[tuple[int, str], list[StoredRow]] = {}
+        self._next_local = -1
+        self.listeners: list[Callable[[list[Change]], None]] = []
+
+    def position(self) -> int:
+        return min((self.store.position(s) for s in self._slots()), default=0)
+
+    def _slots(self) -> list[Slot]:
+        if self._fixed is None:
+            active = self.store.active_slots()
+            if [s.slot for s in active] != [s.slot for s in self.slots]:
+                self._current.clear()
+            self.slots = active
+        return self.slots
+
+    def run_once(self, limit: int = BATCH) -> int:
+        """Apply the next events (at most ``limit``); return how many were read."""
+        slots = self._slots()
+        positions = {s.slot: self.store.position(s) for s in slots}
+        if not positions:
+            return 0
+        notifications = self.timeline.recorder.select_notifications(
+            start=min(positions.values()), limit=limit, inclusive_of_start=False
+        )
+        if not notifications:
+            return 0
+        batch = WriteBatch.empty()
+        changes: list[Change] = []
+        pending: dict[tuple[int, str], list[StoredRow]] = {}
+        for notification in notifications:
+            behind = [s for s in slots if positions[s.slot] < notification.id]
+            changes.extend(self._apply(notification, behind, batch, pending))
+        for slot in slots:
+            if positions[slot.slot] < notifications[-1].id:
+                batch.positions[slot.slot] = notifications[-1].id
+        try:
+            self.store.write(batch)
+        except Exception:
+            self._forget()  # a slot was replaced, or another runner moved on: start again
+            raise
+        assigned = batch.assigned or {}
+        for key, rows in pending.items():
+            self._current[key] = [
+                StoredRow(assigned.get(r.id, r.id), r.entity, r.valid_from, r.valid_until, r.body)
+                for r in rows
+            ]
+        for listener in self.listeners:
+            listener(changes)
+        return len(notifications)
+
+    def run_until_caught_up(self, progress: Callable[[int], None] = lambda _: None) -> int:
+        total = 0
+        while True:
+            applied = self.run_once()
+            if not applied:
+                return total
+            total += applied
+            progress(applied)
+
+    def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
+        """Apply events as they arrive: woken by ``wake`` (set by this process's writer) or
+        every ``poll`` seconds (events written by other processes)."""
+        while not stop.is_set():
+            try:
+                if self.run_once():
+                    continue
+            except Exception:
+                stop.wait(poll)
+                continue
+            wake.wait(poll)
+            wake.clear()
+
+    # --- one event -----------------------------------------------------------------------------
+
+    def _apply(
+        self,
+        notification: Notification,
+        slots: list[Slot],
+        batch: WriteBatch,
+        pending: dict[tuple[int, str], list[StoredRow]],
+    ) -> list[Change]:
+        event = self.timeline.mapper.to_domain_event(notification)
+        fact: dict[str, Any] = event.fact  # type: ignore[attr-defined]
+        policy_id = fact["policy_id"]
+        known = self._facts_before(policy_id, notification)
+        known.facts.append(fact)
+        known.positions[fact["event_id"]] = notification.id
+        known.recorded_at[fact["event_id"]] = event.timestamp.isoformat()  # type: ignore[attr-defined]
+        policy = PolicyFacts(
+            policy_id, effective_facts(known.facts), known.positions, known.recorded_at
+        )
+        changes = []
+        for slot in slots:
+            view = VIEWS[slot.view]
+            if view.CONSUMES and fact["type"] not in view.CONSUMES:
+                continue
+            key = (slot.slot, policy_id)
+            current = pending.get(key)
+            if current is None:
+                current = self._current.get(key)
+            if current is None:
+                current = self.store.current_rows(slot, policy_id)
+            new_rows: list[Row] = view.rows(policy)
+            kept, removed, added = _diff(current, new_rows)
+            if not removed and not added:
+                continue
+            for gone in removed:
+                batch.close(gone.id, notification.id)
+            stored = list(kept)
+            for new in added:
+                local = self._next_local
+                self._next_local -= 1
+                batch.insert(
+                    local, slot.slot, policy_id, new, notification.id, match_keys(new.body)
+                )
+                stored.append(
+                    StoredRow(local, new.entity, _num(new.valid_from, 1), _num(new.valid_until),
+                              new.body)
+                )  # fmt: skip
+            pending[key] = stored
+            changes.append(
+                Change(
+                    slot, notification.id, fact["event_id"], policy_id,
+                    [r.body for r in removed], [r.body for r in added],
+                )
+            )  # fmt: skip
+        return changes
+
+    def _facts_before(self, policy_id: str, notification: Notification) -> _Known:
+        known = self._known.get(policy_id)
+        if known is not None and len(known.facts) == notification.originator_version - 1:
+            self._known.move_to_end(policy_id)
+            return known
+        known = _Known()
+        if notification.originator_version > 1:
+            # Not in memory (first sight since start, or evicted): read the policy's earlier
+            # events and their positions from the store.
+            policy = self.timeline.policy_at(policy_id, notification.originator_version - 1)
+            rows = self.timeline.index.find(LogQuery(policy_id=policy_id, limit=1_000_000))
+            for row in rows:
+                if row.version < notification.originator_version:
+                    known.positions[row.event_id] = row.position
+                    known.recorded_at[row.event_id] = row.recorded_at.isoformat()
+            known.facts = list(policy.facts)
+        self._known[policy_id] = known
+        if len(self._known) > POLICY_CACHE:
+            self._known.popitem(last=False)
+        return known
+
+    def _forget(self) -> None:
+        self._known.clear()
+        self._current.clear()
+
+
+def _num(value: Any, open_value: int = 2_147_483_647) -> int:
+    return value.toordinal() if value is not None else open_value
+
+
+def _diff(
+    current: list[StoredRow], new_rows: list[Row]
+) -> tuple[list[StoredRow], list[StoredRow], list[Row]]:
+    """Rows to keep, to close and to open so that ``current`` becomes ``new_rows``."""
+    wanted = {
+        (r.entity, _num(r.valid_from, 1), _num(r.valid_until), _canon(r.body)): r for r in new_rows
+    }
+    kept, removed = [], []
+    for row in current:
+        key = (row.entity, row.valid_from, row.valid_until, _canon(row.body))
+        if key in wanted:
+            kept.append(row)
+            del wanted[key]
+        else:
+            removed.append(row)
+    return kept, removed, list(wanted.values())
+
+
+def _canon(body: dict[str, Any]) -> str:
+    return json.dumps(body, sort_keys=True)

@@ -1,0 +1,307 @@
+"""Where the views live: system-versioned rows in SQLite, an R*Tree over their two intervals,
+and one tracking position per view slot, all in the event store's database file.
+
+A *slot* is one build of one view. Readers use the view's active slot; a rebuild fills a new
+slot from position 0 while the old one keeps serving, then makes the new one active and drops
+the old rows. Every statement is a constant with ``?`` placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+
+from projections.rows import Row
+
+INF = 2_147_483_647  # "open": the largest rtree_i32 coordinate
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS view_slots (
+        slot INTEGER PRIMARY KEY,
+        view TEXT NOT NULL,
+        generation INTEGER NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0,
+        UNIQUE (view, generation))""",
+    """CREATE TABLE IF NOT EXISTS view_rows (
+        id INTEGER PRIMARY KEY,
+        slot INTEGER NOT NULL,
+        policy_id TEXT NOT NULL,
+        entity TEXT NOT NULL,
+        sort_key TEXT NOT NULL,
+        sys_from INTEGER NOT NULL,
+        sys_until INTEGER NOT NULL,
+        valid_from INTEGER NOT NULL,
+        valid_until INTEGER NOT NULL,
+        match_keys TEXT NOT NULL,
+        body TEXT NOT NULL)""",
+    f"""CREATE INDEX IF NOT EXISTS view_rows_current ON view_rows (slot, policy_id)
+        WHERE sys_until = {INF}""",
+    "CREATE INDEX IF NOT EXISTS view_rows_sorted ON view_rows (slot, sort_key)",
+    """CREATE VIRTUAL TABLE IF NOT EXISTS view_rtree USING rtree_i32(
+        id, slot_lo, slot_hi, sys_lo, sys_hi, valid_lo, valid_hi)""",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS view_text USING fts5(text, content='')",
+)
+
+
+def day_number(value: date | None, open_value: int) -> int:
+    return value.toordinal() if value is not None else open_value
+
+
+@dataclass(frozen=True)
+class StoredRow:
+    id: int
+    entity: str
+    valid_from: int
+    valid_until: int
+    body: dict[str, Any]
+
+
+@dataclass
+class Slot:
+    slot: int
+    view: str
+    generation: int
+    active: bool
+
+
+class ViewStore(SQLiteTrackingRecorder):
+    """The views' tables and their tracking rows (the library's tracking table, one row per
+    slot), written together in one transaction by :meth:`write`."""
+
+    def construct_create_table_statements(self) -> list[str]:
+        return [*super().construct_create_table_statements(), *_SCHEMA]
+
+    # --- slots ---------------------------------------------------------------------------------
+
+    def slots(self) -> list[Slot]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT slot, view, generation, active FROM view_slots ORDER BY slot")
+            return [Slot(r[0], r[1], r[2], bool(r[3])) for r in c.fetchall()]
+
+    def active_slots(self) -> list[Slot]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT slot, view, generation FROM view_slots WHERE active = 1 ORDER BY slot"
+            )
+            return [Slot(r[0], r[1], r[2], True) for r in c.fetchall()]
+
+    def active_slot(self, view: str) -> Slot | None:
+        return next((s for s in self.active_slots() if s.view == view), None)
+
+    def ensure_active_slot(self, view: str) -> Slot:
+        """The view's active slot, created (generation 1, empty) on first use."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT slot, generation FROM view_slots WHERE view = ? AND active = 1", [view]
+            )
+            found = c.fetchone()
+            if found is not None:
+                return Slot(found[0], view, found[1], True)
+            c.execute(
+                "INSERT INTO view_slots (view, generation, active) VALUES (?, 1, 1) RETURNING slot",
+                [view],
+            )
+            return Slot(c.fetchone()[0], view, 1, True)
+
+    def new_slot(self, view: str) -> Slot:
+        """An inactive slot for a rebuild of ``view``."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT COALESCE(MAX(generation), 0) + 1 FROM view_slots WHERE view = ?", [view]
+            )
+            generation = c.fetchone()[0]
+            c.execute(
+                "INSERT INTO view_slots (view, generation, active) VALUES (?, ?, 0) RETURNING slot",
+                [view, generation],
+            )
+            return Slot(c.fetchone()[0], view, generation, False)
+
+    def activate(self, new: Slot) -> None:
+        """Make a rebuilt slot the view's active one and drop the slots it replaces."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT slot FROM view_slots WHERE view = ? AND slot != ?", [new.view, new.slot]
+            )
+            old = [r[0] for r in c.fetchall()]
+            c.execute("UPDATE view_slots SET active = 0 WHERE view = ?", [new.view])
+            c.execute("UPDATE view_slots SET active = 1 WHERE slot = ?", [new.slot])
+            for slot in old:
+                self._drop_slot(c, slot)
+        new.active = True
+
+    def drop_slot(self, slot: Slot) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            self._drop_slot(c, slot.slot)
+
+    def _drop_slot(self, c: SQLiteCursor, slot: int) -> None:
+        c.execute("DELETE FROM view_rtree WHERE slot_lo = ? AND slot_hi = ?", [slot, slot])
+        c.execute(
+            "DELETE FROM view_text WHERE rowid IN (SELECT id FROM view_rows WHERE slot = ?)",
+            [slot],
+        )
+        c.execute("DELETE FROM view_rows WHERE slot = ?", [slot])
+        c.execute("DELETE FROM view_slots WHERE slot = ?", [slot])
+        c.execute("DELETE FROM tracking WHERE application_name = ?", [_tracking_name(slot)])
+
+    def position(self, slot: Slot) -> int:
+        return int(self.max_tracking_id(_tracking_name(slot.slot)) or 0)
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def current_rows(self, slot: Slot, policy_id: str) -> list[StoredRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT id, entity, valid_from, valid_until, body FROM view_rows "
+                f"WHERE slot = ? AND policy_id = ? AND sys_until = {INF}",
+                [slot.slot, policy_id],
+            )
+            return [StoredRow(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in c.fetchall()]
+
+    def write(self, batch: WriteBatch) -> None:
+        """Store one batch of view changes and move each slot's tracking position, in one
+        transaction: a crash leaves either all of it or none of it."""
+        with self.datastore.transaction(commit=True) as c:
+            slots = sorted(batch.positions)
+            c.execute(
+                f"SELECT COUNT(*) FROM view_slots WHERE slot IN ({','.join('?' * len(slots))})",
+                slots,
+            )
+            if c.fetchone()[0] != len(slots):
+                raise SlotGone("a view slot was replaced by a rebuild; reload the slots")
+            c.execute("SELECT COALESCE(MAX(id), 0) FROM view_rows")
+            base = c.fetchone()[0]
+            ids = {local: base + n for n, local in enumerate(batch.inserts, start=1)}
+            closes = [(p, i) for i, p in batch.closes.items() if i not in batch.inserts]
+            c.executemany("UPDATE view_rows SET sys_until = ? WHERE id = ?", closes)
+            c.executemany(
+                "UPDATE view_rtree SET sys_hi = ? WHERE id = ?", [(p - 1, i) for p, i in closes]
+            )
+            rows = []
+            boxes = []
+            texts = []
+            for local, pending in batch.inserts.items():
+                row_id = ids[local]
+                sys_until = batch.closes.get(local, INF)
+                slot, policy_id, row, position, keys = pending
+                valid_from = day_number(row.valid_from, 1)
+                valid_until = day_number(row.valid_until, INF)
+                rows.append(
+                    (row_id, slot, policy_id, row.entity, row.sort_key, position, sys_until,
+                     valid_from, valid_until, json.dumps(keys), json.dumps(row.body))
+                )  # fmt: skip
+                boxes.append(
+                    (row_id, slot, slot, position, sys_until - 1 if sys_until < INF else INF,
+                     valid_from, valid_until - 1 if valid_until < INF else INF)
+                )  # fmt: skip
+                if "summary" in row.body:
+                    texts.append((row_id, f"{row.body.get('title', '')} {row.body['summary']}"))
+            c.executemany("INSERT INTO view_rows VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
+            c.executemany("INSERT INTO view_rtree VALUES (?,?,?,?,?,?,?)", boxes)
+            c.executemany("INSERT INTO view_text (rowid, text) VALUES (?, ?)", texts)
+            for slot_id, position in batch.positions.items():
+                self._insert_tracking(c, Tracking(_tracking_name(slot_id), position))
+        batch.assigned = ids
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def stab(self, slot: Slot, position: int, on: date) -> list[dict[str, Any]]:
+        """The rows of ``slot`` that were current at ``position`` and hold on ``on``."""
+        d = on.toordinal()
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT r.body FROM view_rtree t JOIN view_rows r ON r.id = t.id "
+                "WHERE t.slot_lo <= ? AND t.slot_hi >= ? AND t.sys_lo <= ? AND t.sys_hi >= ? "
+                "AND t.valid_lo <= ? AND t.valid_hi >= ?",
+                [slot.slot, slot.slot, position, position, d, d],
+            )
+            return [json.loads(r[0]) for r in c.fetchall()]
+
+    def scan(
+        self,
+        slot: Slot,
+        position: int,
+        *,
+        after: str,
+        until: str,
+        limit: int,
+        text: str | None = None,
+        match_keys: Sequence[str] = (),
+        jurisdictions: Sequence[str] = (),
+        types: Sequence[str] = (),
+        confidences: Sequence[str] = (),
+        descending: bool = False,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """Rows current at ``position`` in sort-key order (or reverse) strictly between
+        ``after`` and ``until``, with optional full-text and attribute filters."""
+        clauses = [
+            "slot = ?", "sort_key > ?", "sort_key < ?", "sys_from <= ?", "sys_until > ?",
+        ]  # fmt: skip
+        params: list[Any] = [slot.slot, after, until, position, position]
+        if text:
+            clauses.append("id IN (SELECT rowid FROM view_text WHERE view_text MATCH ?)")
+            params.append(text)
+        if match_keys:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM json_each(match_keys) WHERE value IN "
+                f"({','.join('?' * len(match_keys))}))"
+            )
+            params.extend(match_keys)
+        if jurisdictions:
+            clauses.append(
+                f"json_extract(body, '$.jurisdiction') IN ({','.join('?' * len(jurisdictions))})"
+            )
+            params.extend(jurisdictions)
+        if types:
+            clauses.append(f"json_extract(body, '$.type') IN ({','.join('?' * len(types))})")
+            params.extend(types)
+        if confidences:
+            clauses.append(
+                f"json_extract(body, '$.confidence') IN ({','.join('?' * len(confidences))})"
+            )
+            params.extend(confidences)
+        params.append(limit)
+        order = "DESC" if descending else "ASC"
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT sort_key, body FROM view_rows WHERE {' AND '.join(clauses)} "
+                f"ORDER BY sort_key {order} LIMIT ?",
+                params,
+            )
+            return [(r[0], json.loads(r[1])) for r in c.fetchall()]
+
+
+class SlotGone(Exception):
+    """A runner tried to write to a slot a rebuild has since replaced."""
+
+
+def _tracking_name(slot: int) -> str:
+    return f"view-slot-{slot}"
+
+
+@dataclass
+class WriteBatch:
+    """View changes gathered by the runner for one transaction. Row ids are local (negative)
+    until :meth:`ViewStore.write` assigns real ones."""
+
+    inserts: dict[int, tuple[int, str, Row, int, list[str]]]
+    closes: dict[int, int]  # row id (or local id) -> position it stops being current
+    positions: dict[int, int]  # slot -> position reached
+    assigned: dict[int, int] | None = None
+
+    @classmethod
+    def empty(cls) -> WriteBatch:
+        return cls({}, {}, {})
+
+    def insert(
+        self, local_id: int, slot: int, policy_id: str, row: Row, position: int, keys: list[str]
+    ) -> None:
+        self.inserts[local_id] = (slot, policy_id, row, position, keys)
+
+    def close(self, row_id: int, position: int) -> None:
+        self.closes[row_id] = position

@@ -1,0 +1,25 @@
+"""``timeline``: the events in valid-time order (``announced_on``, then log position), as
+corrected; retracted events are left out. Filters: ``from``, ``to``, ``jurisdiction``,
+``material``, ``type`` and ``q`` (full text over title and summary, SQLite FTS5)."""
+
+from __future__ import annotations
+
+from projections.rows import PolicyFacts, Row, day
+
+NAME = "timeline"
+CONSUMES: frozenset[str] = frozenset()  # every type: the timeline shows all events
+
+
+def rows(policy: PolicyFacts) -> list[Row]:
+    out = []
+    for fact in policy.facts:
+        position = policy.positions[fact["event_id"]]
+        announced = day(fact["announced_on"])
+        body = {
+            **fact,
+            "position": position,
+            "recorded_at": policy.recorded_at[fact["event_id"]],
+        }
+        sort_key = f"{fact['announced_on']}:{position:012d}"
+        out.append(Row(fact["event_id"], announced, None, body, sort_key))
+    return out

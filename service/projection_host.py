@@ -1,0 +1,151 @@
+"""Runs the projections for one process and answers view reads at any (at, known position).
+
+In ``serve`` the runner is a background thread woken by this process's writer after each
+commit (and polling for events written by other processes); ``policy-timeline project`` runs
+the same loop as a process of its own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from domain.timeline import Timeline
+from projections.registry import VIEWS
+from projections.runner import Change, Runner
+from projections.store import Slot, ViewStore
+
+POLL_SECONDS = 0.2
+
+
+class UnknownView(KeyError):
+    pass
+
+
+def open_views(timeline: Timeline) -> ViewStore:
+    store = ViewStore(datastore=timeline.factory.datastore)  # type: ignore[attr-defined]
+    store.create_table()
+    for name in VIEWS:
+        store.ensure_active_slot(name)
+    return store
+
+
+def rebuild(
+    timeline: Timeline,
+    store: ViewStore,
+    view: str,
+    progress: Callable[[int], None] = lambda _: None,
+) -> int:
+    """Rebuild ``view`` from position 0 into a new slot while the old one keeps serving, then
+    make it the active one. Runners following the old slot switch on their next batch."""
+    new = store.new_slot(view)
+    try:
+        applied = Runner(timeline, store, [new]).run_until_caught_up(progress)
+        store.activate(new)
+    except BaseException:
+        store.drop_slot(new)
+        raise
+    return applied
+
+
+class ProjectionHost:
+    def __init__(self, timeline: Timeline) -> None:
+        self.timeline = timeline
+        self.store = open_views(timeline)
+        self.runner = Runner(timeline, self.store)
+        self.wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._advanced = threading.Condition()
+        self.runner.listeners.append(self._on_changes)
+        self.rebuilds: dict[str, dict[str, Any]] = {}
+
+    # --- running -------------------------------------------------------------------------------
+
+    def catch_up(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline and self.runner.run_once():
+            pass
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self.runner.run_forever,
+            args=(self._stop, self.wake, POLL_SECONDS),
+            name="projection-runner",
+            daemon=True,
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        for status in list(self.rebuilds.values()):
+            thread = status.get("thread")
+            if isinstance(thread, threading.Thread):
+                thread.join(timeout=30)
+
+    def _on_changes(self, changes: list[Change]) -> None:
+        with self._advanced:
+            self._advanced.notify_all()
+
+    def wait_for(self, view: str, position: int, timeout: float) -> bool:
+        """Block until ``view`` has applied ``position`` (True) or ``timeout`` passes."""
+        deadline = time.monotonic() + timeout
+        with self._advanced:
+            while self.position(view) < position:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self.wake.set()
+                self._advanced.wait(min(remaining, POLL_SECONDS))
+        return True
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def slot(self, view: str) -> Slot:
+        if view not in VIEWS:
+            raise UnknownView(view)
+        slot = self.store.active_slot(view)
+        if slot is None:
+            raise UnknownView(view)
+        return slot
+
+    def position(self, view: str) -> int:
+        return self.store.position(self.slot(view))
+
+    def stab(self, view: str, position: int, on: date) -> list[dict[str, Any]]:
+        return self.store.stab(self.slot(view), position, on)
+
+    def scan(self, view: str, position: int, **query: Any) -> list[tuple[str, dict[str, Any]]]:
+        return self.store.scan(self.slot(view), position, **query)
+
+    # --- rebuilding ----------------------------------------------------------------------------
+
+    def rebuild_in_background(self, view: str) -> dict[str, Any]:
+        running = self.rebuilds.get(view)
+        if running is not None and running["state"] == "running":
+            return running
+        status: dict[str, Any] = {"view": view, "state": "running", "applied": 0}
+
+        def count(applied: int) -> None:
+            status["applied"] += applied
+
+        def work() -> None:
+            try:
+                rebuild(self.timeline, self.store, view, count)
+                status["state"] = "done"
+                self.wake.set()
+            except Exception as error:
+                status["state"] = "failed"
+                status["error"] = str(error)
+
+        thread = threading.Thread(target=work, name=f"rebuild-{view}", daemon=True)
+        status["thread"] = thread
+        self.rebuilds[view] = status
+        thread.start()
+        return status

@@ -1,0 +1,318 @@
+"""Views: current-state read models, answered at any valid date and any record time."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+
+from projections import export_controls, funding, goals
+from projections.registry import VIEWS
+from service import view_reads
+from service.auth import Principal, require_admin
+from service.errors import ApiError, ErrorEnvelope
+from service.projection_host import ProjectionHost
+from service.schemas import ViewBody, ViewInfo, ViewList
+from service.view_reads import Moment, material_keys, page, resolve, select, today
+
+router = APIRouter(tags=["views"])
+
+Confidence = Literal["unverified", "reported", "confirmed"]
+READ_ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorEnvelope} for s in (404, 409, 422, 503)
+}
+
+AtParam = Annotated[date | None, Query(description="valid date (default: today, UTC)")]
+KnownAtParam = Annotated[
+    str | None,
+    Query(
+        max_length=64,
+        description="record time: ISO datetime, ISO date (end of that day, UTC) or position=N "
+        "(default: now)",
+    ),
+]
+MinPositionParam = Annotated[
+    int | None,
+    Query(ge=0, description="answer once the view has applied this log position (or 503)"),
+]
+ConfidenceParam = Annotated[
+    Confidence, Query(description="leave out events less certain than this")
+]
+LimitParam = Annotated[int, Query(ge=1, le=1000)]
+AfterParam = Annotated[str, Query(max_length=200, description="cursor: next_after of a page")]
+Many = Annotated[list[str] | None, Query(description="repeatable")]
+
+
+def host(request: Request) -> ProjectionHost:
+    return request.app.state.projections  # type: ignore[no-any-return]
+
+
+def body(view: str, on: date | None, moment: Moment, **rest: Any) -> dict[str, Any]:
+    return {
+        "view": view,
+        "at": on.isoformat() if on else None,
+        "known_at": moment.known_at,
+        "position": moment.position,
+        **rest,
+    }
+
+
+@router.get("/views", response_model=ViewList)
+def list_views(request: Request) -> ViewList:
+    """Each view with the log position it has reached and how far it lags the log."""
+    projections = host(request)
+    head = projections.timeline.position()
+    items = []
+    for name in VIEWS:
+        reached = projections.position(name)
+        rebuild = projections.rebuilds.get(name)
+        items.append(
+            ViewInfo(
+                name=name,
+                position=reached,
+                lag=head - reached,
+                rebuild={k: v for k, v in rebuild.items() if k != "thread"} if rebuild else None,
+            )
+        )
+    items.append(ViewInfo(name="materials/{material}", position=None, lag=None, rebuild=None))
+    return ViewList(log_position=head, items=items)
+
+
+@router.post(
+    "/views/{name}/rebuild",
+    status_code=202,
+    responses={404: {"model": ErrorEnvelope}, 401: {"model": ErrorEnvelope}},
+)
+async def rebuild_view(
+    request: Request, name: str, principal: Annotated[Principal, Depends(require_admin)]
+) -> dict[str, Any]:
+    """Rebuild a view from position 0 in the background; the old one serves until the new
+    one has caught up. Progress shows in ``GET /views``."""
+    if name not in VIEWS:
+        raise ApiError(404, "not_found", f"no view {name!r}; one of {', '.join(VIEWS)}")
+    status = host(request).rebuild_in_background(name)
+    return {k: v for k, v in status.items() if k != "thread"}
+
+
+@router.get("/views/active-export-controls", response_model=ViewBody, responses=READ_ERRORS)
+def active_export_controls(
+    request: Request,
+    at: AtParam = None,
+    known_at: KnownAtParam = None,
+    min_position: MinPositionParam = None,
+    min_confidence: ConfidenceParam = "reported",
+    material: Many = None,
+    jurisdiction: Many = None,
+    target: Many = None,
+    measure: Many = None,
+    status: Annotated[
+        list[Literal["pending", "in_force", "suspended"]] | None,
+        Query(description="default: all three"),
+    ] = None,
+    limit: LimitParam = 100,
+    after: AfterParam = "",
+) -> JSONResponse:
+    """Export controls that bind or will bind on ``at``: ``pending`` (not yet in effect),
+    ``in_force`` or ``suspended``, as the timeline told it at ``known_at``."""
+    on, moment = _when(request, export_controls.NAME, at, known_at, min_position)
+    items = select(
+        host(request).stab(export_controls.NAME, moment.position, on),
+        keys=material_keys(material),
+        min_confidence=min_confidence,
+        equals={"jurisdiction": jurisdiction, "measure": measure, "status": list(status or [])},
+        contains={"targets": target},
+    )
+    shown, cursor = page(items, after, limit)
+    return JSONResponse(body(export_controls.NAME, on, moment, items=shown, next_after=cursor))
+
+
+@router.get("/views/funding", response_model=ViewBody, responses=READ_ERRORS)
+def funding_view(
+    request: Request,
+    at: AtParam = None,
+    known_at: KnownAtParam = None,
+    min_position: MinPositionParam = None,
+    min_confidence: ConfidenceParam = "reported",
+    material: Many = None,
+    jurisdiction: Many = None,
+    agency: Many = None,
+    recipient: Many = None,
+    mechanism: Many = None,
+    group_by: Annotated[
+        Literal["jurisdiction", "agency", "recipient", "material", "mechanism"] | None,
+        Query(description="totals per value instead of commitments"),
+    ] = None,
+    series: Annotated[
+        Literal["month"] | None,
+        Query(description="cumulative totals at the end of each month up to at"),
+    ] = None,
+    months: Annotated[
+        int, Query(ge=1, le=600, description="how many months the series covers")
+    ] = 24,
+    limit: LimitParam = 100,
+    after: AfterParam = "",
+) -> JSONResponse:
+    """Funding committed on ``at``: commitments (default), totals ``group_by`` a field, or a
+    cumulative monthly ``series``. ``total_usd`` adds ``amount_usd``; commitments without one
+    are left out of it and counted in ``unpriced``."""
+    on, moment = _when(request, funding.NAME, at, known_at, min_position)
+    keys = material_keys(material)
+
+    def choose(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return select(
+            items,
+            keys=keys,
+            min_confidence=min_confidence,
+            equals={
+                "jurisdiction": jurisdiction,
+                "agency": agency,
+                "recipient": recipient,
+                "mechanism": mechanism,
+            },
+        )
+
+    if series is not None:
+        first = view_reads.months_back(on, months)
+        rows = view_reads.series(host(request), moment.position, first, on, choose)
+        return JSONResponse(body(funding.NAME, on, moment, series="month", items=rows))
+    items = choose(host(request).stab(funding.NAME, moment.position, on))
+    summary = view_reads.totals(items)
+    if group_by is not None:
+        groups = view_reads.grouped(items, group_by)
+        return JSONResponse(
+            body(funding.NAME, on, moment, group_by=group_by, **summary, items=groups)
+        )
+    shown, cursor = page(items, after, limit)
+    return JSONResponse(body(funding.NAME, on, moment, **summary, items=shown, next_after=cursor))
+
+
+@router.get("/views/goals", response_model=ViewBody, responses=READ_ERRORS)
+def goals_view(
+    request: Request,
+    at: AtParam = None,
+    known_at: KnownAtParam = None,
+    min_position: MinPositionParam = None,
+    min_confidence: ConfidenceParam = "reported",
+    material: Many = None,
+    jurisdiction: Many = None,
+    status: Annotated[
+        list[Literal["active", "met", "missed", "deadline_passed", "abandoned"]] | None,
+        Query(description="default: all"),
+    ] = None,
+    limit: LimitParam = 100,
+    after: AfterParam = "",
+) -> JSONResponse:
+    """Self-sufficiency goals on ``at`` with their latest progress and status (see the
+    ``projections.goals`` docstring for how ``on_track`` is computed)."""
+    on, moment = _when(request, goals.NAME, at, known_at, min_position)
+    items = select(
+        host(request).stab(goals.NAME, moment.position, on),
+        keys=material_keys(material),
+        min_confidence=min_confidence,
+        equals={"jurisdiction": jurisdiction, "status": list(status or [])},
+    )
+    shown, cursor = page(items, after, limit)
+    return JSONResponse(body(goals.NAME, on, moment, items=shown, next_after=cursor))
+
+
+@router.get("/views/timeline", response_model=ViewBody, responses=READ_ERRORS)
+def timeline_view(
+    request: Request,
+    known_at: KnownAtParam = None,
+    min_position: MinPositionParam = None,
+    min_confidence: ConfidenceParam = "reported",
+    from_: Annotated[date | None, Query(alias="from", description="announced on or after")] = None,
+    to: Annotated[date | None, Query(description="announced before (exclusive)")] = None,
+    jurisdiction: Many = None,
+    material: Many = None,
+    type: Many = None,
+    q: Annotated[str | None, Query(max_length=200, description="words in title or summary")] = None,
+    limit: LimitParam = 100,
+    after: AfterParam = "",
+) -> JSONResponse:
+    """Events in valid-time order (``announced_on``, then position), as corrected at
+    ``known_at``; retracted events are left out."""
+    _, moment = _when(request, "timeline", None, known_at, min_position)
+    start = max(after, from_.isoformat() if from_ else "")
+    until = to.isoformat() if to else "~"
+    keys = sorted(material_keys(material))
+    text = _fts_query(q) if q else None
+    found = host(request).scan(
+        "timeline", moment.position, after=start, until=until, limit=limit + 1,
+        text=text, match_keys=keys, jurisdictions=jurisdiction or (), types=type or (),
+        confidences=view_reads.at_least(min_confidence),
+    )  # fmt: skip
+    shown = [item for _, item in found[:limit]]
+    next_after = found[limit - 1][0] if len(found) > limit else None
+    return JSONResponse(body("timeline", None, moment, items=shown, next_after=next_after))
+
+
+@router.get("/views/materials/{material}", response_model=ViewBody, responses=READ_ERRORS)
+def material_view(
+    request: Request,
+    material: str,
+    at: AtParam = None,
+    known_at: KnownAtParam = None,
+    min_position: MinPositionParam = None,
+    min_confidence: ConfidenceParam = "reported",
+    recent: Annotated[int, Query(ge=0, le=100, description="how many recent events")] = 10,
+) -> JSONResponse:
+    """Everything bearing on one material on ``at``: controls, funding, goals and the most
+    recent events announced up to ``at``."""
+    keys = material_keys([material])
+    on, moment = _when(request, export_controls.NAME, at, known_at, min_position)
+    projections = host(request)
+
+    def of(view: str) -> list[dict[str, Any]]:
+        return select(
+            projections.stab(view, moment.position, on), keys=keys, min_confidence=min_confidence
+        )
+
+    commitments = of(funding.NAME)
+    events = [
+        item
+        for _, item in projections.scan(
+            "timeline",
+            moment.position,
+            after="",
+            until=(on.isoformat() + ":~"),
+            limit=recent,
+            match_keys=sorted(keys),
+            descending=True,
+            confidences=view_reads.at_least(min_confidence),
+        )
+    ]
+    return JSONResponse(
+        body(
+            f"materials/{material}",
+            on,
+            moment,
+            material=sorted(keys),
+            items={
+                "controls": of(export_controls.NAME),
+                "funding": {**view_reads.totals(commitments), "items": commitments},
+                "goals": of(goals.NAME),
+                "recent_events": events,
+            },
+        )
+    )
+
+
+def _when(
+    request: Request, view: str, at: date | None, known_at: str | None, min_position: int | None
+) -> tuple[date, Moment]:
+    now = request.app.state.clock()
+    moment = resolve(host(request), view, known_at, min_position, now)
+    return at or today(now), moment
+
+
+def _fts_query(q: str) -> str | None:
+    """Each word as a quoted FTS5 string, all required: user text never reaches FTS5's query
+    syntax (quotes, NEAR, column filters), so any input is a plain word search."""
+    words = [w.replace('"', "") for w in q.split()]
+    words = [w for w in words if w]
+    if not words:
+        raise ApiError(422, "invalid", "q has no words", [{"field": "q", "message": "empty"}])
+    return " ".join(f'"{w}"' for w in words)

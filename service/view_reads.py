@@ -1,0 +1,216 @@
+"""Answering view reads: which log position a read is for, and the items of each view.
+
+A read names a valid date (``at``) and a record time (``known_at``: an ISO datetime, an ISO
+date meaning the end of that day in UTC, or ``position=N``). The record time resolves to a log
+position; the view's rows current at that position and valid on ``at`` are the answer.
+"""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from domain import materials
+from projections.rows import CONFIDENCE_RANK
+from service.errors import ApiError
+from service.projection_host import ProjectionHost, UnknownView
+
+READ_WAIT_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Moment:
+    """The record time a read answers for: a log position, and how the caller named it."""
+
+    position: int
+    known_at: str
+
+
+def parse_known_at(text: str) -> datetime | int:
+    """``position=N`` -> N; an ISO date -> the end of that day (UTC); an ISO datetime (naive
+    means UTC) -> itself."""
+    if text.startswith("position="):
+        number = text.removeprefix("position=")
+        if not number.isdigit():
+            raise _bad_known_at(text)
+        return int(number)
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _bad_known_at(text) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _bad_known_at(text: str) -> ApiError:
+    return ApiError(
+        422,
+        "invalid",
+        f"known_at {text!r} is not an ISO datetime, an ISO date or position=N",
+        [{"field": "known_at", "message": "e.g. 2025-05-01T12:00:00Z, 2025-05-01, position=42"}],
+    )
+
+
+def resolve(
+    host: ProjectionHost,
+    view: str,
+    known_at: str | None,
+    min_position: int | None,
+    now: datetime,
+) -> Moment:
+    """The position a read of ``view`` answers for, waiting (boundedly) for the view to reach
+    what the caller asked for: 503 with Retry-After rather than a stale answer."""
+    try:
+        reached = host.position(view)
+    except UnknownView:
+        raise ApiError(404, "not_found", f"no view {view!r}") from None
+    wanted = min_position or 0
+    requested: int | None = None
+    if known_at is not None:
+        parsed = parse_known_at(known_at)
+        requested = parsed if isinstance(parsed, int) else host.timeline.position_at(parsed)
+        wanted = max(wanted, requested)
+    if wanted > reached:
+        if wanted > host.timeline.position():
+            raise ApiError(
+                409 if min_position else 422,
+                "position_not_recorded",
+                f"position {wanted} is beyond the end of the log ({host.timeline.position()})",
+            )
+        if not host.wait_for(view, wanted, READ_WAIT_SECONDS):
+            raise ApiError(
+                503,
+                "view_behind",
+                f"view {view!r} has not reached position {wanted} yet; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        reached = host.position(view)
+    if requested is None:
+        return Moment(reached, now.isoformat().replace("+00:00", "Z"))
+    echo = known_at if known_at is not None else ""
+    return Moment(requested, echo)
+
+
+# --- filtering ---------------------------------------------------------------------------------
+
+
+def material_keys(names: list[str] | None) -> frozenset[str]:
+    keys: set[str] = set()
+    for name in names or ():
+        try:
+            keys |= materials.matching_keys(name)
+        except ValueError as error:
+            raise ApiError(
+                422, "invalid", f"material: {error}", [{"field": "material", "message": str(error)}]
+            ) from None
+    return frozenset(keys)
+
+
+def bears_on(item: dict[str, Any], keys: frozenset[str]) -> bool:
+    return not keys or any(materials.index_key(m) in keys for m in item.get("materials") or ())
+
+
+def at_least(minimum: str) -> list[str]:
+    return [c for c, rank in CONFIDENCE_RANK.items() if rank >= CONFIDENCE_RANK[minimum]]
+
+
+def confident(item: dict[str, Any], minimum: str) -> bool:
+    return CONFIDENCE_RANK[item.get("confidence", "confirmed")] >= CONFIDENCE_RANK[minimum]
+
+
+def select(
+    items: list[dict[str, Any]],
+    *,
+    keys: frozenset[str] = frozenset(),
+    min_confidence: str = "reported",
+    equals: dict[str, list[str] | None] | None = None,
+    contains: dict[str, list[str] | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Items passing every filter given: material, confidence, fields equal to one of the
+    values, list fields containing one of the values."""
+    chosen = []
+    for item in items:
+        if not bears_on(item, keys) or not confident(item, min_confidence):
+            continue
+        if any(v and item.get(k) not in v for k, v in (equals or {}).items()):
+            continue
+        if any(v and not set(item.get(k) or ()) & set(v) for k, v in (contains or {}).items()):
+            continue
+        chosen.append(item)
+    return sorted(chosen, key=lambda item: item["policy_id"])
+
+
+def page(
+    items: list[dict[str, Any]], after: str, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    rest = [item for item in items if item["policy_id"] > after]
+    shown = rest[:limit]
+    return shown, (shown[-1]["policy_id"] if len(rest) > limit else None)
+
+
+# --- funding arithmetic ------------------------------------------------------------------------
+
+
+def totals(items: list[dict[str, Any]]) -> dict[str, Any]:
+    priced = [i for i in items if i.get("amount_usd") is not None]
+    total = sum((Decimal(i["amount_usd"]) for i in priced), Decimal(0))
+    return {
+        "total_usd": format(total, "f"),
+        "count": len(priced),
+        "unpriced": len(items) - len(priced),
+    }
+
+
+def grouped(items: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    """Totals per value of ``by``. By material, a commitment counts once under each material
+    it lists (so material totals overlap and do not add up to the grand total)."""
+    groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        values = item.get("materials") if by == "material" else [item.get(by)]
+        for value in values or [None]:
+            groups[value].append(item)
+    out = [{"key": {by: value}, **totals(members)} for value, members in groups.items()]
+    return sorted(out, key=lambda g: (-Decimal(g["total_usd"]), str(g["key"][by])))
+
+
+def month_ends(first: date, last: date) -> list[date]:
+    """The last day of each month from ``first``'s month to ``last``'s (``last`` itself for
+    its own month)."""
+    out = []
+    year, month = first.year, first.month
+    while (year, month) <= (last.year, last.month):
+        end = date(year, month, monthrange(year, month)[1])
+        out.append(min(end, last))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return out
+
+
+def series(
+    host: ProjectionHost,
+    position: int,
+    first: date,
+    last: date,
+    choose: Any,
+) -> list[dict[str, Any]]:
+    """Cumulative committed funding at the end of each month."""
+    out = []
+    for end in month_ends(first, last):
+        items = choose(host.stab("funding", position, end))
+        out.append({"month": end.strftime("%Y-%m"), "as_of": end.isoformat(), **totals(items)})
+    return out
+
+
+def months_back(at: date, months: int) -> date:
+    year, month = at.year, at.month - months + 1
+    while month <= 0:
+        year, month = year - 1, month + 12
+    return date(year, month, 1)
+
+
+def today(now: datetime) -> date:
+    return now.astimezone(UTC).date()
