@@ -70,27 +70,35 @@ def openings(n: int, seed: int = 1) -> list[dict[str, Any]]:
     return [_opening(rng, i, f"syn-{seed}-{i}", start + timedelta(days=i % 2000)) for i in range(n)]
 
 
-def sequence(n: int, seed: int = 1) -> list[dict[str, Any]]:
+def sequence(n: int, seed: int = 1, live_target: int = 300) -> list[dict[str, Any]]:
+    """n events forming a valid history. About ``live_target`` policies are open at any time:
+    new ones open while fewer are, and each open one ends after a while (lifted, cancelled,
+    abandoned), so the number of entries a view holds on any day stays bounded however long
+    the log grows. The calendar advances one day every ten events."""
     rng = random.Random(seed)
     events: list[dict[str, Any]] = []
-    live: dict[str, dict[str, Any]] = {}  # policy_id -> {"kind", "suspended", "events"}
+    live: list[dict[str, Any]] = []  # {"id", "kind", "suspended_until", "events"}
     day = date(2020, 1, 1)
     serial = 0
     while len(events) < n:
         serial += 1
-        if serial % 3 == 0:
+        if serial % 10 == 0:
             day += timedelta(days=1)
-        if not live or rng.random() < 0.4:
+        opening = rng.random() < (0.5 if len(live) < live_target else 0.05)
+        if opening or not live:
             policy_id = f"syn-{seed}-{serial}"
             body = _opening(rng, serial, policy_id, day)
-            live[policy_id] = {"kind": body["type"], "suspended_until": None, "events": [body]}
+            if body["type"] != "PolicyAnnounced":
+                live.append({"id": policy_id, "kind": body["type"], "suspended_until": None,
+                             "events": [body]})  # fmt: skip
             events.append(body)
             continue
-        policy_id = rng.choice(list(live))
-        policy = live[policy_id]
-        body = _common(rng, serial, policy_id, day)
+        index = rng.randrange(len(live))
+        policy = live[index]
+        body = _common(rng, serial, policy["id"], day)
         roll = rng.random()
-        if roll < 0.1:
+        ended = False
+        if roll < 0.08:
             target = rng.choice(policy["events"])
             body.update(
                 type="EventCorrected",
@@ -103,36 +111,35 @@ def sequence(n: int, seed: int = 1) -> list[dict[str, Any]]:
             if until is not None and day < until:
                 body["type"] = "ExportControlReinstated"
                 policy["suspended_until"] = None
-            elif roll < 0.5:
-                until = day + timedelta(days=rng.randint(30, 400))
+            elif roll < 0.45:
+                until = day + timedelta(days=rng.randint(5, 60))
                 body.update(type="ExportControlSuspended", until=until.isoformat())
                 policy["suspended_until"] = until
-            elif roll < 0.8:
-                body.update(type="ExportControlAmended", measure="ban")
-            else:
-                body["type"] = "ExportControlLifted"
-                del live[policy_id]
-        elif policy["kind"] == "FundingCommitted":
-            if roll < 0.8:
-                usd = str(rng.randint(1, 5000) * 100_000)
+            elif roll < 0.9:
                 body.update(
-                    type="FundingRevised",
-                    amount={"value": usd, "currency": "USD"},
-                    amount_usd=usd,
-                    reason="synthetic revision",
+                    type="ExportControlAmended", measure=rng.choice(("ban", "licence_required"))
                 )
             else:
+                body["type"] = "ExportControlLifted"
+                ended = True
+        elif policy["kind"] == "FundingCommitted":
+            if roll < 0.9:
+                usd = str(rng.randint(1, 5000) * 100_000)
+                body.update(type="FundingRevised", amount={"value": usd, "currency": "USD"},
+                            amount_usd=usd, reason="synthetic revision")  # fmt: skip
+            else:
                 body.update(type="FundingCancelled", reason="synthetic")
-                del live[policy_id]
-        elif policy["kind"] == "SelfSufficiencyGoalSet":
-            body.update(
-                type="GoalProgressReported",
-                value_percent=rng.randint(0, 100),
-                as_of=day.isoformat(),
-            )
+                ended = True
+        elif roll < 0.9:
+            body.update(type="GoalProgressReported", value_percent=rng.randint(0, 100),
+                        as_of=day.isoformat())  # fmt: skip
         else:
-            continue
+            body.update(type="GoalAbandoned", reason="synthetic")
+            ended = True
         if body["type"] != "EventCorrected":
             policy["events"].append(body)
+        if ended:
+            live[index] = live[-1]
+            live.pop()
         events.append(body)
     return events

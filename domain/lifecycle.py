@@ -181,7 +181,7 @@ def _apply_follow_up(state: PolicyState, fact: dict[str, Any]) -> None:
     elif kind == "ExportControlSuspended":
         state.status = "suspended"
         state.suspended_since = _starts_on(fact)
-        state.suspended_until = _date_or_none(fact.get("until"))
+        state.suspended_until = _date_or_none(fact.get("until") or fact.get("effective_until"))
     elif kind == "ExportControlReinstated":
         state.status = "imposed"
         state.suspended_since = state.suspended_until = None

@@ -82,7 +82,8 @@ def _suspensions(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
     windows: list[tuple[date, date | None]] = []
     for fact in facts:
         if fact["type"] == "ExportControlSuspended":
-            windows.append((starts_on(fact), day(fact.get("until"))))
+            # ``until`` names the end; a source may give it as the event's effective_until.
+            windows.append((starts_on(fact), day(fact.get("until") or fact.get("effective_until"))))
         elif fact["type"] == "ExportControlReinstated" and windows:
             back = starts_on(fact)
             since, stop = windows[-1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -51,11 +51,8 @@ def load(
     lines = file.read_text(encoding="utf-8").splitlines()
     timeline = open_timeline(settings)
     try:
-        with Progress(
-            TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-            console=errors,
-        ) as progress:  # fmt: skip
-            task = progress.add_task("load", total=sum(1 for line in lines if line.strip()))
+        with _progress() as progress:
+            task = progress.add_task("loading", total=sum(1 for line in lines if line.strip()))
             report = load_lines(timeline, lines, recorded_by, lambda n: progress.advance(task, n))
     finally:
         timeline.close()
@@ -69,6 +66,145 @@ def load(
         console.print(f"line {number}: {reason}", markup=False, highlight=False)
     if report.rejected:
         sys.exit(1)
+
+
+@app.command()
+def project() -> None:
+    """Keep the views up to date as a process of its own (run `serve` with
+    POLICY_TIMELINE_RUN_PROJECTIONS=false). Stops cleanly on Ctrl-C or SIGTERM."""
+    import signal
+    import threading
+
+    from service.app import open_timeline
+    from service.projection_host import POLL_SECONDS, ProjectionHost
+
+    timeline = open_timeline(Settings())
+    host = ProjectionHost(timeline)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    errors.print(f"projecting from position {host.runner.position()} of {timeline.position()}")
+    try:
+        host.runner.run_forever(stop, host.wake, POLL_SECONDS)
+        errors.print(f"stopped at position {host.runner.position()}")
+    finally:
+        timeline.close()
+
+
+@app.command()
+def rebuild(
+    view: Annotated[str | None, typer.Argument(help="one view (default: all)")] = None,
+) -> None:
+    """Rebuild views from position 0; the old ones keep serving until the new ones are
+    complete, then running services switch to them."""
+    from projections.registry import VIEWS
+    from service.app import open_timeline
+    from service.projection_host import open_views
+    from service.projection_host import rebuild as rebuild_view
+
+    names = [view] if view else list(VIEWS)
+    unknown = [n for n in names if n not in VIEWS]
+    if unknown:
+        errors.print(f"unknown view {unknown[0]!r}; one of: {', '.join(VIEWS)}")
+        raise typer.Exit(2)
+    timeline = open_timeline(Settings())
+    store = open_views(timeline)
+    try:
+        for name in names:
+            with _progress() as progress:
+                task = progress.add_task(name, total=timeline.position())
+                applied = rebuild_view(
+                    timeline, store, name, lambda n, t=task: progress.advance(t, n)
+                )
+            console.print(f"{name}: rebuilt from {applied} events")
+    finally:
+        timeline.close()
+
+
+@app.command()
+def at(
+    day: Annotated[str, typer.Argument(help="valid date, YYYY-MM-DD")],
+    view: Annotated[str, typer.Argument(help="active-export-controls, funding, goals")],
+    known_at: Annotated[
+        str | None, typer.Option(help="record time: ISO datetime, date or position=N")
+    ] = None,
+    material: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON answer")] = False,
+) -> None:
+    """Print a view as it stood on DAY (as known at --known-at), as a table."""
+    params: dict[str, Any] = {"at": day, "limit": 1000}
+    if known_at:
+        params["known_at"] = known_at
+    if material:
+        params["material"] = material
+    answer = _read(f"/views/{view}", params)
+    if as_json:
+        console.print_json(data=answer)
+        return
+    columns = TABLE_COLUMNS.get(view, ["policy_id", "title"])
+    table = Table(
+        title=f"{view} on {answer['at']} as known at {answer['known_at']} "
+        f"(position {answer['position']})"
+    )
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for item in answer["items"]:
+        table.add_row(*(_cell(item.get(c)) for c in columns))
+    console.print(table)
+
+
+TABLE_COLUMNS = {
+    "active-export-controls": [
+        "policy_id", "status", "jurisdiction", "measure", "materials", "targets",
+        "effective_from", "suspended_until", "title",
+    ],
+    "funding": ["policy_id", "agency", "recipient", "mechanism", "amount_usd", "committed_on"],
+    "goals": ["policy_id", "metric", "target_percent", "deadline", "status", "on_track"],
+}  # fmt: skip
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _read(path: str, params: dict[str, Any]) -> Any:
+    """Answer a read through the app itself (same code as the HTTP API), on the local store,
+    after applying any events the views have not seen yet."""
+    import asyncio
+    import secrets
+
+    import httpx
+
+    from service.app import create_app
+
+    # No demo load and a throwaway admin key: a read must not change the store or make keys.
+    settings = Settings().model_copy(
+        update={"load_demo": False, "admin_key": secrets.token_urlsafe(16)}
+    )
+    application = create_app(settings)
+
+    async def fetch() -> Any:
+        async with application.router.lifespan_context(application):
+            transport = httpx.ASGITransport(app=application)
+            async with httpx.AsyncClient(transport=transport, base_url="http://cli") as client:
+                response = await client.get(path, params=params)
+        if response.status_code != 200:
+            errors.print(response.json()["error"]["message"])
+            raise typer.Exit(1)
+        return response.json()
+
+    return asyncio.run(fetch())
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=errors,
+    )  # fmt: skip
 
 
 @app.command()
