@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.rows import PolicyFacts, Row, day, over_time, sources_of, starts_on
+from projections.rows import PolicyFacts, Provenance, Row, day, over_time, starts_on
 
 NAME = "active-export-controls"
 CONSUMES = frozenset(
@@ -38,6 +38,8 @@ def rows(policy: PolicyFacts) -> list[Row]:
             until = day(amendment["effective_until"])
     ends = [d for d in (lifted, until) if d is not None]
     end = min(ends) if ends else None
+
+    built_from = Provenance(facts)
 
     def item_on(d: date) -> dict[str, Any] | None:
         if end is not None and d >= end:
@@ -66,8 +68,7 @@ def rows(policy: PolicyFacts) -> list[Row]:
             "suspended_until": _iso(covering[0][1]) if covering else None,
             "instrument": imposed.get("instrument", ""),
             "confidence": imposed.get("confidence", "confirmed"),
-            "sources": sources_of(facts),
-            "event_ids": [f["event_id"] for f in facts],
+            **built_from.on(d),
         }
 
     change_days = [start, end, *(starts_on(a) for a in amendments)]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.rows import PolicyFacts, Row, day, over_time, sources_of, starts_on
+from projections.rows import PolicyFacts, Provenance, Row, day, over_time, starts_on
 
 NAME = "funding"
 CONSUMES = frozenset(
@@ -29,6 +29,8 @@ def rows(policy: PolicyFacts) -> list[Row]:
     assert first is not None
     revisions = [f for f in facts if f["type"] == "FundingRevised"]
     cancelled = min((starts_on(f) for f in facts if f["type"] == "FundingCancelled"), default=None)
+
+    built_from = Provenance(facts)
 
     def item_on(d: date) -> dict[str, Any] | None:
         if cancelled is not None and d >= cancelled:
@@ -56,8 +58,7 @@ def rows(policy: PolicyFacts) -> list[Row]:
             "revised_on": revised_on,
             "materials": committed["materials"],
             "confidence": committed.get("confidence", "confirmed"),
-            "sources": sources_of(facts),
-            "event_ids": [f["event_id"] for f in facts],
+            **built_from.on(d),
         }
 
     change_days = [cancelled, *(starts_on(r) for r in revisions)]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.rows import PolicyFacts, Row, day, over_time, sources_of, starts_on
+from projections.rows import PolicyFacts, Provenance, Row, day, over_time, starts_on
 
 NAME = "goals"
 CONSUMES = frozenset(
@@ -38,6 +38,8 @@ def rows(policy: PolicyFacts) -> list[Row]:
         (f for f in facts if f["type"] == "GoalProgressReported"), key=lambda f: f["as_of"]
     )
     abandoned = min((starts_on(f) for f in facts if f["type"] == "GoalAbandoned"), default=None)
+
+    built_from = Provenance(facts)
 
     def item_on(d: date) -> dict[str, Any] | None:
         terms = {name: goal.get(name) for name in TERMS}
@@ -64,8 +66,7 @@ def rows(policy: PolicyFacts) -> list[Row]:
             "on_track": _on_track(goal, terms, known, set_on, deadline),
             "materials": goal["materials"],
             "confidence": goal.get("confidence", "confirmed"),
-            "sources": sources_of(facts),
-            "event_ids": [f["event_id"] for f in facts],
+            **built_from.on(d),
         }
 
     change_days: list[date | None] = [abandoned, *(starts_on(r) for r in revisions)]

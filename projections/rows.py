@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 
@@ -33,12 +35,18 @@ class PolicyFacts:
 def day(value: Any) -> date | None:
     if value is None or isinstance(value, date):
         return value
-    return date.fromisoformat(value)
+    return _parse(value)
+
+
+@lru_cache(maxsize=65536)
+def _parse(text: str) -> date:
+    # Views re-evaluate a policy's dates for every event of the policy: parse each text once.
+    return date.fromisoformat(text)
 
 
 def starts_on(fact: dict[str, Any]) -> date:
     """Valid time starts at ``effective_from``, or at ``announced_on`` without one."""
-    return date.fromisoformat(fact.get("effective_from") or fact["announced_on"])
+    return _parse(fact.get("effective_from") or fact["announced_on"])
 
 
 def over_time(
@@ -64,6 +72,29 @@ def over_time(
 
 
 CONFIDENCE_RANK = {"unverified": 0, "reported": 1, "confirmed": 2}
+
+
+class Provenance:
+    """The events an entry on a day is built from: the policy's first event and every later
+    one that has taken effect by that day, with their sources. Later segments name later
+    events, so a new event leaves the rows of earlier days untouched."""
+
+    def __init__(self, facts: list[dict[str, Any]]) -> None:
+        later = sorted(range(1, len(facts)), key=lambda i: starts_on(facts[i]))
+        self._facts = facts
+        self._order = later
+        self._starts = [starts_on(facts[i]) for i in later]
+        self._memo: dict[int, dict[str, Any]] = {}
+
+    def on(self, d: date) -> dict[str, Any]:
+        count = bisect_right(self._starts, d)
+        if count not in self._memo:
+            built_from = [self._facts[i] for i in sorted([0, *self._order[:count]])]
+            self._memo[count] = {
+                "sources": sources_of(built_from),
+                "event_ids": [f["event_id"] for f in built_from],
+            }
+        return self._memo[count]
 
 
 def sources_of(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:

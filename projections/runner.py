@@ -10,7 +10,6 @@ a position already recorded, which rolls the whole batch back.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -229,19 +228,18 @@ def _diff(
     current: list[StoredRow], new_rows: list[Row]
 ) -> tuple[list[StoredRow], list[StoredRow], list[Row]]:
     """Rows to keep, to close and to open so that ``current`` becomes ``new_rows``."""
-    wanted = {
-        (r.entity, _num(r.valid_from, 1), _num(r.valid_until), _canon(r.body)): r for r in new_rows
-    }
+    wanted: dict[tuple[str, int, int], list[Row]] = {}
+    for row in new_rows:
+        wanted.setdefault((row.entity, _num(row.valid_from, 1), _num(row.valid_until)), []).append(
+            row
+        )
     kept, removed = [], []
-    for row in current:
-        key = (row.entity, row.valid_from, row.valid_until, _canon(row.body))
-        if key in wanted:
-            kept.append(row)
-            del wanted[key]
+    for stored in current:
+        candidates = wanted.get((stored.entity, stored.valid_from, stored.valid_until), [])
+        same = next((r for r in candidates if r.body == stored.body), None)
+        if same is None:
+            removed.append(stored)
         else:
-            removed.append(row)
-    return kept, removed, list(wanted.values())
-
-
-def _canon(body: dict[str, Any]) -> str:
-    return json.dumps(body, sort_keys=True)
+            kept.append(stored)
+            candidates.remove(same)
+    return kept, removed, [r for rows in wanted.values() for r in rows]
