@@ -45,7 +45,7 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS view_rows_sorted ON view_rows (slot, sort_key)",
     """CREATE VIRTUAL TABLE IF NOT EXISTS view_rtree USING rtree_i32(
         id, slot_lo, slot_hi, sys_lo, sys_hi, valid_lo, valid_hi)""",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS view_text USING fts5(text, content='')",
+    "CREATE VIRTUAL TABLE IF NOT EXISTS view_text USING fts5(text)",
 )
 
 

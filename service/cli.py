@@ -8,7 +8,14 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from service.settings import Settings
@@ -113,9 +120,11 @@ def rebuild(
         for name in names:
             with _progress() as progress:
                 task = progress.add_task(name, total=timeline.position())
-                applied = rebuild_view(
-                    timeline, store, name, lambda n, t=task: progress.advance(t, n)
-                )
+
+                def advance(applied: int, task: TaskID = task) -> None:
+                    progress.advance(task, applied)
+
+                applied = rebuild_view(timeline, store, name, advance)
             console.print(f"{name}: rebuilt from {applied} events")
     finally:
         timeline.close()

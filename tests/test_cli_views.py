@@ -1,0 +1,50 @@
+"""`policy-timeline at` and `policy-timeline rebuild` through the real entry point."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+from service.loader import bundled_timeline
+from tests.server import CLI, server_env
+
+
+def cli(directory: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*CLI, *args],
+        env={**server_env(directory), "COLUMNS": "200"},
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_at_prints_a_view_on_a_date_as_known_at_a_time(tmp_path: Path) -> None:
+    assert cli(tmp_path, "load", str(bundled_timeline())).returncode == 0
+    table = cli(tmp_path, "at", "2025-12-01", "active-export-controls", "--material", "Ga")
+    assert table.returncode == 0, table.stderr
+    row = next(line for line in table.stdout.splitlines() if "cn-us-gagesb-2024" in line)
+    assert "suspended" in row and "2026-11-27" in row
+    answer = json.loads(
+        cli(tmp_path, "at", "2025-12-01", "active-export-controls", "--material", "Ga",
+            "--known-at", "position=10", "--json").stdout
+    )  # fmt: skip
+    assert answer["position"] == 10
+    assert {i["policy_id"] for i in answer["items"]} == {"cn-gage-2023"}
+
+
+def test_rebuild_leaves_the_answers_unchanged(tmp_path: Path) -> None:
+    assert cli(tmp_path, "load", str(bundled_timeline())).returncode == 0
+    before = cli(tmp_path, "at", "2025-12-01", "funding", "--json").stdout
+    rebuilt = cli(tmp_path, "rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "funding: rebuilt from 57 events" in rebuilt.stdout
+    after = cli(tmp_path, "at", "2025-12-01", "funding", "--json").stdout
+    strip = ("known_at",)
+    assert {k: v for k, v in json.loads(after).items() if k not in strip} == {
+        k: v for k, v in json.loads(before).items() if k not in strip
+    }
+    unknown = cli(tmp_path, "rebuild", "no-such-view")
+    assert unknown.returncode == 2 and "unknown view" in unknown.stderr
