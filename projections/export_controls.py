@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.rows import PolicyFacts, Provenance, Row, day, over_time, starts_on
+from projections.rows import (
+    PolicyFacts,
+    Provenance,
+    Row,
+    day,
+    follow_up_start,
+    over_time,
+    starts_on,
+)
 
 NAME = "active-export-controls"
 CONSUMES = frozenset(
@@ -23,7 +31,10 @@ STATUSES = ("pending", "in_force", "suspended")
 SCOPE = ("materials", "hs_codes", "targets", "measure", "de_minimis_percent")
 
 
-def rows(policy: PolicyFacts) -> list[Row]:
+affects_from = follow_up_start
+
+
+def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     facts = policy.facts
     if not facts or facts[0]["type"] != "ExportControlImposed":
         return []
@@ -72,10 +83,10 @@ def rows(policy: PolicyFacts) -> list[Row]:
         }
 
     change_days = [start, end, *(starts_on(a) for a in amendments)]
-    for since, stop in suspensions:
-        change_days += [since, stop]
+    for suspended, resumed in suspensions:
+        change_days += [suspended, resumed]
     first = min(day(imposed["announced_on"]) or start, start)
-    return over_time(policy.policy_id, first, change_days, item_on)
+    return over_time(policy.policy_id, first, change_days, item_on, since)
 
 
 def _suspensions(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:

@@ -11,7 +11,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.rows import PolicyFacts, Provenance, Row, day, over_time, starts_on
+from projections.rows import (
+    PolicyFacts,
+    Provenance,
+    Row,
+    day,
+    follow_up_start,
+    over_time,
+    starts_on,
+)
 
 NAME = "funding"
 CONSUMES = frozenset(
@@ -20,7 +28,10 @@ CONSUMES = frozenset(
 GROUP_BY = ("jurisdiction", "agency", "recipient", "material", "mechanism")
 
 
-def rows(policy: PolicyFacts) -> list[Row]:
+affects_from = follow_up_start
+
+
+def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     facts = policy.facts
     if not facts or facts[0]["type"] != "FundingCommitted":
         return []
@@ -62,4 +73,4 @@ def rows(policy: PolicyFacts) -> list[Row]:
         }
 
     change_days = [cancelled, *(starts_on(r) for r in revisions)]
-    return over_time(policy.policy_id, first, change_days, item_on)
+    return over_time(policy.policy_id, first, change_days, item_on, since)

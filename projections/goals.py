@@ -16,7 +16,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from projections.rows import PolicyFacts, Provenance, Row, day, over_time, starts_on
+from projections.rows import (
+    PolicyFacts,
+    Provenance,
+    Row,
+    day,
+    follow_up_start,
+    over_time,
+    starts_on,
+)
 
 NAME = "goals"
 CONSUMES = frozenset(
@@ -26,7 +34,7 @@ CONSUMES = frozenset(
 TERMS = ("metric", "target_percent", "comparator", "target_description", "deadline")
 
 
-def rows(policy: PolicyFacts) -> list[Row]:
+def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     facts = policy.facts
     if not facts or facts[0]["type"] != "SelfSufficiencyGoalSet":
         return []
@@ -72,7 +80,16 @@ def rows(policy: PolicyFacts) -> list[Row]:
     change_days: list[date | None] = [abandoned, *(starts_on(r) for r in revisions)]
     change_days += [day(r["as_of"]) for r in reports]
     change_days += [day(f.get("deadline")) for f in (goal, *revisions)]
-    return over_time(policy.policy_id, set_on, change_days, item_on)
+    return over_time(policy.policy_id, set_on, change_days, item_on, since)
+
+
+def affects_from(fact: dict[str, Any]) -> date | None:
+    """A progress report changes the goal from its ``as_of`` day, which may be earlier than the
+    day it was published."""
+    start = follow_up_start(fact)
+    if start is not None and fact["type"] == "GoalProgressReported":
+        return min(start, day(fact["as_of"]))  # type: ignore[type-var]
+    return start
 
 
 def _meets(value: float, target: float, comparator: str) -> bool:

@@ -54,9 +54,12 @@ def over_time(
     first_day: date,
     change_days: Iterable[date | None],
     item_on: Callable[[date], dict[str, Any] | None],
+    since: date | None = None,
 ) -> list[Row]:
-    """Rows for ``entity`` from ``first_day`` on: the item is evaluated on each day something
-    changes and holds until the next such day; equal neighbours merge, None means absent."""
+    """Rows for ``entity`` from ``first_day`` (or from ``since``, when only later days are
+    wanted) on: the item is evaluated on each day something changes and holds until the next
+    such day; equal neighbours merge, None means absent."""
+    first_day = first_day if since is None else max(first_day, since)
     days = sorted({first_day} | {d for d in change_days if d is not None and d > first_day})
     rows: list[Row] = []
     for index, start in enumerate(days):
@@ -70,6 +73,20 @@ def over_time(
             rows.append(Row(entity, start, until, body, entity))
     return rows
 
+
+def follow_up_start(fact: dict[str, Any]) -> date | None:
+    """The first day a further event can change a policy's entries: its own start, for an
+    event that only moves the policy on. Openings, corrections and retractions can change
+    any day (None)."""
+    if fact["type"] in REWRITES:
+        return None
+    return starts_on(fact)
+
+
+REWRITES = frozenset(
+    {"ExportControlImposed", "FundingCommitted", "SelfSufficiencyGoalSet", "TariffImposed",
+     "EnforcementActionLaunched", "PolicyAnnounced", "EventCorrected", "EventRetracted"}
+)  # fmt: skip
 
 CONFIDENCE_RANK = {"unverified": 0, "reported": 1, "confirmed": 2}
 

@@ -14,6 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -168,8 +169,21 @@ class Runner:
                 current = self._current.get(key)
             if current is None:
                 current = self.store.current_rows(slot, policy_id)
-            new_rows: list[Row] = view.rows(policy)
+            since = view.affects_from(fact)
+            if since is not None:
+                # Entries of days before the event takes effect cannot change: keep the rows that
+                # end by then and recompute from the start of the row that spans that day.
+                day = since.toordinal()
+                cut = min([r.valid_from for r in current if r.valid_from < day < r.valid_until],
+                          default=day)  # fmt: skip
+                untouched = [r for r in current if r.valid_until <= cut]
+                current = [r for r in current if r.valid_until > cut]
+                new_rows: list[Row] = view.rows(policy, date.fromordinal(cut))
+            else:
+                untouched = []
+                new_rows = view.rows(policy)
             kept, removed, added = _diff(current, new_rows)
+            kept = untouched + kept
             if not removed and not added:
                 continue
             for gone in removed:

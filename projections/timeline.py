@@ -4,15 +4,27 @@ corrected; retracted events are left out. Filters: ``from``, ``to``, ``jurisdict
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
+
 from projections.rows import PolicyFacts, Row, day
 
 NAME = "timeline"
 CONSUMES: frozenset[str] = frozenset()  # every type: the timeline shows all events
 
 
-def rows(policy: PolicyFacts) -> list[Row]:
+def affects_from(fact: dict[str, Any]) -> date | None:
+    """A new event adds its own entry; a correction or retraction can change any."""
+    if fact["type"] in ("EventCorrected", "EventRetracted"):
+        return None
+    return day(fact["announced_on"])
+
+
+def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     out = []
     for fact in policy.facts:
+        if since is not None and fact["announced_on"] < since.isoformat():
+            continue
         position = policy.positions[fact["event_id"]]
         announced = day(fact["announced_on"])
         body = {
