@@ -1,15 +1,15 @@
 """``active-export-controls``: each export control and its status on a day.
 
 On day d a control is ``pending`` before it takes effect, ``in_force``, or ``suspended`` while a
-suspension covers d (a suspension is ``[start, until)``, cut short by a reinstatement). It
-leaves the view on the day it is lifted or reaches its ``effective_until``: the view lists the
-controls that bind or will bind, and ``GET /policies/{id}?at=`` tells the whole story.
-Amendments change the control's scope from their own start day.
+suspension covers d (a suspension is ``[start, until)``, cut short by a reinstatement); from the
+day it is lifted it is ``lifted``, from its ``effective_until`` ``expired``. Reads show the
+first three unless asked for the others (ended entries are stored apart, see
+``store.ENDED``). Amendments change the control's scope from their own start day.
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from projections.rows import (
@@ -27,7 +27,7 @@ CONSUMES = frozenset(
     {"ExportControlImposed", "ExportControlAmended", "ExportControlSuspended",
      "ExportControlReinstated", "ExportControlLifted", "EventCorrected", "EventRetracted"}
 )  # fmt: skip
-STATUSES = ("pending", "in_force", "suspended")
+STATUSES = ("pending", "in_force", "suspended", "lifted", "expired")
 SCOPE = ("materials", "hs_codes", "targets", "measure", "de_minimis_percent")
 
 
@@ -53,14 +53,17 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     built_from = Provenance(facts)
 
     def item_on(d: date) -> dict[str, Any] | None:
-        if end is not None and d >= end:
-            return None
+        # An ended control reads as it stood on its last day.
+        scope_day = min(d, end - timedelta(days=1)) if end is not None else d
         scope = {name: imposed.get(name) for name in SCOPE}
         for amendment in amendments:
-            if starts_on(amendment) <= d:
+            if starts_on(amendment) <= scope_day:
                 scope.update({k: amendment[k] for k in SCOPE if amendment.get(k) is not None})
         covering = [s for s in suspensions if s[0] <= d and (s[1] is None or d < s[1])]
-        if d < start:
+        if end is not None and d >= end:
+            status = "lifted" if lifted is not None and d >= lifted else "expired"
+            covering = []
+        elif d < start:
             status = "pending"
         elif covering:
             status = "suspended"

@@ -21,6 +21,17 @@ from projections.rows import Row
 
 INF = 2_147_483_647  # "open": the largest rtree_i32 coordinate
 
+# Entries that have ended (a lifted control, an abandoned goal) hold for ever after, so a view
+# would otherwise grow with its whole history. They sit in a partition of their own in the
+# R*Tree's first dimension (2 * slot + 1; live entries 2 * slot), and reads visit it only when
+# asked for those statuses, so the cost of a default read follows what is live, not history.
+ENDED = frozenset({"lifted", "expired", "abandoned"})
+
+
+def partition(slot: int, body: dict[str, Any]) -> int:
+    return 2 * slot + (1 if body.get("status") in ENDED else 0)
+
+
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS view_slots (
         slot INTEGER PRIMARY KEY,
@@ -140,7 +151,9 @@ class ViewStore(SQLiteTrackingRecorder):
             self._drop_slot(c, slot.slot)
 
     def _drop_slot(self, c: SQLiteCursor, slot: int) -> None:
-        c.execute("DELETE FROM view_rtree WHERE slot_lo = ? AND slot_hi = ?", [slot, slot])
+        c.execute(
+            "DELETE FROM view_rtree WHERE slot_lo >= ? AND slot_hi <= ?", [2 * slot, 2 * slot + 1]
+        )
         c.execute(
             "DELETE FROM view_text WHERE rowid IN (SELECT id FROM view_rows WHERE slot = ?)",
             [slot],
@@ -195,8 +208,9 @@ class ViewStore(SQLiteTrackingRecorder):
                     (row_id, slot, policy_id, row.entity, row.sort_key, position, sys_until,
                      valid_from, valid_until, json.dumps(keys), json.dumps(row.body))
                 )  # fmt: skip
+                part = partition(slot, row.body)
                 boxes.append(
-                    (row_id, slot, slot, position, sys_until - 1 if sys_until < INF else INF,
+                    (row_id, part, part, position, sys_until - 1 if sys_until < INF else INF,
                      valid_from, valid_until - 1 if valid_until < INF else INF)
                 )  # fmt: skip
                 if "summary" in row.body:
@@ -210,15 +224,18 @@ class ViewStore(SQLiteTrackingRecorder):
 
     # --- reading -------------------------------------------------------------------------------
 
-    def stab(self, slot: Slot, position: int, on: date) -> list[dict[str, Any]]:
-        """The rows of ``slot`` that were current at ``position`` and hold on ``on``."""
+    def stab(
+        self, slot: Slot, position: int, on: date, *, ended: bool = False
+    ) -> list[dict[str, Any]]:
+        """The rows of ``slot`` that were current at ``position`` and hold on ``on`` (with
+        ``ended``, also the entries that had ended by then)."""
         d = on.toordinal()
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 "SELECT r.body FROM view_rtree t JOIN view_rows r ON r.id = t.id "
-                "WHERE t.slot_lo <= ? AND t.slot_hi >= ? AND t.sys_lo <= ? AND t.sys_hi >= ? "
+                "WHERE t.slot_lo >= ? AND t.slot_hi <= ? AND t.sys_lo <= ? AND t.sys_hi >= ? "
                 "AND t.valid_lo <= ? AND t.valid_hi >= ?",
-                [slot.slot, slot.slot, position, position, d, d],
+                [2 * slot.slot, 2 * slot.slot + (1 if ended else 0), position, position, d, d],
             )
             return [json.loads(r[0]) for r in c.fetchall()]
 

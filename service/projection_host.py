@@ -118,8 +118,10 @@ class ProjectionHost:
     def position(self, view: str) -> int:
         return self.store.position(self.slot(view))
 
-    def stab(self, view: str, position: int, on: date) -> list[dict[str, Any]]:
-        return self.store.stab(self.slot(view), position, on)
+    def stab(
+        self, view: str, position: int, on: date, *, ended: bool = False
+    ) -> list[dict[str, Any]]:
+        return self.store.stab(self.slot(view), position, on, ended=ended)
 
     def scan(self, view: str, position: int, **query: Any) -> list[tuple[str, dict[str, Any]]]:
         return self.store.scan(self.slot(view), position, **query)

@@ -40,6 +40,7 @@ class LogEntry(BaseModel):
 class LogPage(BaseModel):
     items: list[LogEntry]
     next_after: int | None = Field(description="pass as ?after= for the next page; null at end")
+    known_at: str = Field(description="the record time answered for, as asked (default: now)")
     position: int = Field(description="the log position this page was read at")
 
 

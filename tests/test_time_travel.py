@@ -124,6 +124,12 @@ async def test_diff_between_two_record_times(client: httpx.AsyncClient) -> None:
     assert removed["policy_id"] == "cn-gage-2023"
     assert [c["event_id"] for c in removed["caused_by"]] == [posted["event_id"]]
     assert body["added"] == [] and body["changed"] == []
+    lifted = (
+        await client.get(
+            "/views/active-export-controls", params={"status": "lifted", "at": "2026-06-01"}
+        )
+    ).json()["items"]
+    assert [(i["policy_id"], i["status"]) for i in lifted] == [("cn-gage-2023", "lifted")]
 
 
 async def test_rebuild_gives_the_same_views(client: httpx.AsyncClient) -> None:

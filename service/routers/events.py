@@ -184,9 +184,11 @@ def list_events(
     logged = app.read_log(query)
     more = len(logged) > limit
     logged = logged[:limit]
+    now = request.app.state.clock().isoformat().replace("+00:00", "Z")
     return LogPage(
         items=[entry(e) for e in logged],
         next_after=logged[-1].position if more else None,
+        known_at=known_at or now,
         position=position,
     )
 

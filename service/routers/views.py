@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 
 from projections import export_controls, funding, goals
 from projections.registry import VIEWS
+from projections.store import ENDED
 from service import view_reads
 from service.auth import Principal, require_admin
 from service.errors import ApiError, ErrorEnvelope
@@ -108,20 +109,24 @@ def active_export_controls(
     target: Many = None,
     measure: Many = None,
     status: Annotated[
-        list[Literal["pending", "in_force", "suspended"]] | None,
-        Query(description="default: all three"),
+        list[Literal["pending", "in_force", "suspended", "lifted", "expired"]] | None,
+        Query(description="default: pending, in_force and suspended"),
     ] = None,
     limit: LimitParam = 100,
     after: AfterParam = "",
 ) -> JSONResponse:
     """Export controls that bind or will bind on ``at``: ``pending`` (not yet in effect),
-    ``in_force`` or ``suspended``, as the timeline told it at ``known_at``."""
+    ``in_force`` or ``suspended``, as the timeline told it at ``known_at``. Ask for
+    ``status=lifted`` or ``status=expired`` to see controls that had ended by ``at``."""
     on, moment = _when(request, export_controls.NAME, at, known_at, min_position)
+    wanted = list(status or ["pending", "in_force", "suspended"])
     items = select(
-        host(request).stab(export_controls.NAME, moment.position, on),
+        host(request).stab(
+            export_controls.NAME, moment.position, on, ended=bool(ENDED & set(wanted))
+        ),
         keys=material_keys(material),
         min_confidence=min_confidence,
-        equals={"jurisdiction": jurisdiction, "measure": measure, "status": list(status or [])},
+        equals={"jurisdiction": jurisdiction, "measure": measure, "status": wanted},
         contains={"targets": target},
     )
     shown, cursor = page(items, after, limit)
@@ -199,7 +204,7 @@ def goals_view(
     jurisdiction: Many = None,
     status: Annotated[
         list[Literal["active", "met", "missed", "deadline_passed", "abandoned"]] | None,
-        Query(description="default: all"),
+        Query(description="default: all but abandoned"),
     ] = None,
     limit: LimitParam = 100,
     after: AfterParam = "",
@@ -208,7 +213,7 @@ def goals_view(
     ``projections.goals`` docstring for how ``on_track`` is computed)."""
     on, moment = _when(request, goals.NAME, at, known_at, min_position)
     items = select(
-        host(request).stab(goals.NAME, moment.position, on),
+        host(request).stab(goals.NAME, moment.position, on, ended="abandoned" in (status or [])),
         keys=material_keys(material),
         min_confidence=min_confidence,
         equals={"jurisdiction": jurisdiction, "status": list(status or [])},
