@@ -90,3 +90,18 @@ async def require_admin(request: Request) -> Principal:
     if principal.role != "admin":
         raise ApiError(403, "forbidden", f"role {principal.role!r} is not admin")
     return principal
+
+
+async def require_reader(request: Request) -> None:
+    """FastAPI dependency for reads: open unless POLICY_TIMELINE_PUBLIC_READS is false."""
+    if request.app.state.settings.public_reads:
+        return
+    keyring: Keyring = request.app.state.keyring
+    key = bearer_key(request)
+    if key is None or keyring.identify(key) is None:
+        raise ApiError(
+            401,
+            "unauthorized",
+            "reads need an API key here: send 'Authorization: Bearer <key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

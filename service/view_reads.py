@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain import materials
+from domain.events import EVENT_TYPES
 from projections.rows import CONFIDENCE_RANK
 from service.errors import ApiError
 from service.projection_host import ProjectionHost, UnknownView
@@ -97,6 +98,18 @@ def resolve(
 
 
 # --- filtering ---------------------------------------------------------------------------------
+
+
+def event_types(names: list[str] | None) -> list[str]:
+    unknown = sorted(set(names or ()) - set(EVENT_TYPES))
+    if unknown:
+        raise ApiError(
+            422,
+            "invalid",
+            f"unknown event type {', '.join(unknown)}",
+            [{"field": "type", "message": f"one of {', '.join(EVENT_TYPES)}"}],
+        )
+    return list(names or ())
 
 
 def material_keys(names: list[str] | None) -> frozenset[str]:

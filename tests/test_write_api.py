@@ -131,3 +131,16 @@ async def test_writes_need_a_key(empty_client: httpx.AsyncClient) -> None:
     assert (missing.status_code, wrong.status_code) == (401, 401)
     assert missing.json()["error"]["code"] == "unauthorized"
     assert await log_position(empty_client) == 0
+
+
+async def test_reads_can_be_closed_to_strangers(empty_settings: Any) -> None:
+    from service.app import create_app
+
+    application = create_app(empty_settings.model_copy(update={"public_reads": False}))
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            for path in ("/events", "/policies", "/views/funding", "/views/timeline"):
+                assert (await client.get(path)).status_code == 401, path
+                assert (await client.get(path, headers=AUTH)).status_code == 200, path
+            assert (await client.get("/healthz")).status_code == 200

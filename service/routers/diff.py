@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from domain.lifecycle import effective_facts
 from domain.log_index import LogQuery
+from service.auth import require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.projection_host import ProjectionHost
 from service.schemas import DiffBody
 from service.view_reads import resolve, select, today
 
-router = APIRouter(tags=["views"])
+router = APIRouter(tags=["views"], dependencies=[Depends(require_reader)])
 
 DATE_FIELDS = ("announced_on", "effective_from", "effective_until", "until", "as_of", "deadline")
 NOT_COMPARED = frozenset({"event_ids"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from domain.lifecycle import effective_facts
 from domain.log_index import LogQuery
@@ -13,12 +13,13 @@ from domain.policy import Policy
 from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.rows import PolicyFacts, Row
+from service.auth import require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.routers.events import entry
 from service.schemas import PolicyDetail, PolicyPage, PolicySummary
 from service.view_reads import parse_known_at, today
 
-router = APIRouter(tags=["policies"])
+router = APIRouter(tags=["policies"], dependencies=[Depends(require_reader)])
 
 Kind = Literal["export_control", "enforcement", "funding", "goal", "tariff", "announcement"]
 

@@ -12,13 +12,21 @@ from projections import export_controls, funding, goals
 from projections.registry import VIEWS
 from projections.store import ENDED
 from service import view_reads
-from service.auth import Principal, require_admin
+from service.auth import Principal, require_admin, require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.projection_host import ProjectionHost
 from service.schemas import ViewBody, ViewInfo, ViewList
-from service.view_reads import Moment, material_keys, page, resolve, select, today
+from service.view_reads import (
+    Moment,
+    event_types,
+    material_keys,
+    page,
+    resolve,
+    select,
+    today,
+)
 
-router = APIRouter(tags=["views"])
+router = APIRouter(tags=["views"], dependencies=[Depends(require_reader)])
 
 Confidence = Literal["unverified", "reported", "confirmed"]
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -246,7 +254,7 @@ def timeline_view(
     text = _fts_query(q) if q else None
     found = host(request).scan(
         "timeline", moment.position, after=start, until=until, limit=limit + 1,
-        text=text, match_keys=keys, jurisdictions=jurisdiction or (), types=type or (),
+        text=text, match_keys=keys, jurisdictions=jurisdiction or (), types=event_types(type),
         confidences=view_reads.at_least(min_confidence),
     )  # fmt: skip
     shown = [item for _, item in found[:limit]]
