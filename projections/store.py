@@ -180,6 +180,10 @@ class ViewStore(SQLiteTrackingRecorder):
         """Store one batch of view changes and move each slot's tracking position, in one
         transaction: a crash leaves either all of it or none of it."""
         with self.datastore.transaction(commit=True) as c:
+            # Write first: taking SQLite's write lock before reading anything lets the busy
+            # timeout queue this behind another process's write instead of failing it.
+            for slot_id, position in batch.positions.items():
+                self._insert_tracking(c, Tracking(_tracking_name(slot_id), position))
             slots = sorted(batch.positions)
             c.execute(
                 f"SELECT COUNT(*) FROM view_slots WHERE slot IN ({','.join('?' * len(slots))})",
@@ -218,8 +222,6 @@ class ViewStore(SQLiteTrackingRecorder):
             c.executemany("INSERT INTO view_rows VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             c.executemany("INSERT INTO view_rtree VALUES (?,?,?,?,?,?,?)", boxes)
             c.executemany("INSERT INTO view_text (rowid, text) VALUES (?, ?)", texts)
-            for slot_id, position in batch.positions.items():
-                self._insert_tracking(c, Tracking(_tracking_name(slot_id), position))
         batch.assigned = ids
 
     # --- reading -------------------------------------------------------------------------------

@@ -48,3 +48,37 @@ def test_rebuild_leaves_the_answers_unchanged(tmp_path: Path) -> None:
     }
     unknown = cli(tmp_path, "rebuild", "no-such-view")
     assert unknown.returncode == 2 and "unknown view" in unknown.stderr
+
+
+def test_rebuild_while_a_server_serves_and_takes_writes(tmp_path: Path) -> None:
+    import threading
+
+    import httpx
+
+    from tests.conftest import made_up_control
+    from tests.server import running_server
+
+    key = {"Authorization": "Bearer k"}
+    with running_server(tmp_path, POLICY_TIMELINE_ADMIN_KEY="k") as (base, _):
+        posted: list[int] = []
+
+        def post_made_up_events() -> None:
+            for n in range(40):
+                body = made_up_control(policy_id=f"xx-made-up-{n}", title=f"Made-up control {n}")
+                posted.append(
+                    httpx.post(f"{base}/events", json=body, headers=key).json()["position"]
+                )
+
+        writer = threading.Thread(target=post_made_up_events)
+        writer.start()
+        rebuilt = cli(tmp_path, "rebuild", "active-export-controls")
+        writer.join()
+        assert rebuilt.returncode == 0, rebuilt.stderr
+        answer = httpx.get(
+            f"{base}/views/active-export-controls",
+            params={"min_position": max(posted), "at": "2025-05-01", "limit": 1000},
+        ).json()
+        made_up = {i["policy_id"] for i in answer["items"] if i["policy_id"].startswith("xx-")}
+        assert len(made_up) == 40
+        listing = httpx.get(f"{base}/views").json()
+        assert all(v["lag"] == 0 for v in listing["items"] if v["lag"] is not None)
