@@ -6,6 +6,10 @@
   SQLite file, 32 concurrent keep-alive connections (``bench/http_load.py``) posting one event
   per request. Client and server share the machine's 2 cores.
 * HTTP batch: the same server, ``POST /events/batch`` with 10,000 events per request.
+* Both HTTP paths are measured with the projection runner inside the server (the default: it
+  competes with the writer for the interpreter) and with it switched off
+  (``POLICY_TIMELINE_RUN_PROJECTIONS=false``, as when ``policy-timeline project`` runs apart);
+  the projector process itself is not started, so the second figure is the write path alone.
 
 All three use the same synthetic payloads (``bench/synthetic.py``: openings of new policies).
 Each figure is the median of 5 rounds.
@@ -60,12 +64,15 @@ def raw_rate(seed: int) -> float:
     return RAW_EVENTS / elapsed
 
 
-def http_rates() -> tuple[list[float], list[float]]:
+def http_rates(projections_in_server: bool) -> tuple[list[float], list[float]]:
     singles, batches = [], []
     with (
         tempfile.TemporaryDirectory() as directory,
         running_server(
-            Path(directory), POLICY_TIMELINE_ADMIN_KEY=KEY, POLICY_TIMELINE_LOAD_DEMO="false"
+            Path(directory),
+            POLICY_TIMELINE_ADMIN_KEY=KEY,
+            POLICY_TIMELINE_LOAD_DEMO="false",
+            POLICY_TIMELINE_RUN_PROJECTIONS=str(projections_in_server).lower(),
         ) as (base, _),
     ):
         for round_ in range(ROUNDS):
@@ -90,13 +97,15 @@ def http_rates() -> tuple[list[float], list[float]]:
 
 def run() -> None:
     raws = [raw_rate(seed) for seed in range(ROUNDS)]
-    singles, batches = http_rates()
     raw = statistics.median(raws)
-    rows = [
-        _row("raw library, one event per commit", raws, raw),
-        _row(f"HTTP POST /events, {CLIENTS} clients", singles, raw),
-        _row(f"HTTP POST /events/batch, {BATCH:,} per request", batches, raw),
-    ]
+    rows = [_row("raw library, one event per commit", raws, raw)]
+    for in_server, setting in ((True, "projections in the server (default)"),
+                               (False, "projections off (run apart)")):  # fmt: skip
+        singles, batches = http_rates(in_server)
+        rows += [
+            _row(f"HTTP POST /events, {CLIENTS} clients; {setting}", singles, raw),
+            _row(f"HTTP POST /events/batch, {BATCH:,} per request; {setting}", batches, raw),
+        ]
     body = "## Write path (SQLite file, WAL)\n\n" + table(
         ["path", "events/s (median)", "ratio to raw", f"min–max of {ROUNDS}"], rows
     )
