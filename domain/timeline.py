@@ -203,7 +203,7 @@ class Timeline(Application[UUID]):
 
         fact = event.model_dump(mode="json", exclude={"expected_version"})
         fact["event_id"] = event_id
-        policy_id = self._policy_of(event, fact, group, known)
+        policy_id = self._policy_of(event, fact, group)
         fact["policy_id"] = policy_id
         policy = self._policy(policy_id, group)
         if event.expected_version is not None:
@@ -242,9 +242,7 @@ class Timeline(Application[UUID]):
         )
         return _Pending(event_id, created=True)
 
-    def _policy_of(
-        self, event: EventBase, fact: dict[str, Any], group: _Group, known: dict[str, IndexRow]
-    ) -> str:
+    def _policy_of(self, event: EventBase, fact: dict[str, Any], group: _Group) -> str:
         target = fact.get("corrects") or fact.get("retracts")
         if target is not None:
             row = group.rows.get(target) or self.index.receipts([target]).get(target)

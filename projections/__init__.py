@@ -9,11 +9,11 @@ rows that changed are closed at p and their replacements open at p. Nothing is e
 "what did the timeline say at position P about day D" is the set of rows whose record interval
 contains P and whose valid interval contains D.
 
-That is a stabbing query on two intervals, answered by an SQLite R*Tree (``rtree_i32``) over
-(view slot, record interval, valid interval): its cost grows with the log's size only as a tree
-depth, not with the number of versions, so an as-of read costs what a current read costs. The
-timeline view, read in date order rather than at one date, is paged through a B-tree on
-(slot, sort key) instead.
+That is a stabbing query on two intervals, answered by an SQLite R*Tree (``rtree_i32``) of
+(record interval, valid interval) per view slot (live and ended entries in separate trees): its
+cost grows with the log's size only as a tree depth, not with the number of versions, so an
+as-of read costs what a current read costs. The timeline view, read in date order rather than
+at one date, is paged through a B-tree on (slot, sort key) instead.
 
 Each view is one module that names the event types it consumes and turns a policy's events
 (as corrected, retractions left out) into rows; ``registry.VIEWS`` lists them. The runner

@@ -22,6 +22,7 @@ from projections.rows import (
     starts_on,
 )
 
+READ_BY_DATE = True
 NAME = "active-export-controls"
 CONSUMES = frozenset(
     {"ExportControlImposed", "ExportControlAmended", "ExportControlSuspended",

@@ -21,6 +21,7 @@ from projections.rows import (
     starts_on,
 )
 
+READ_BY_DATE = True
 NAME = "funding"
 CONSUMES = frozenset(
     {"FundingCommitted", "FundingRevised", "FundingCancelled", "EventCorrected", "EventRetracted"}

@@ -26,6 +26,7 @@ from projections.rows import (
     starts_on,
 )
 
+READ_BY_DATE = True
 NAME = "goals"
 CONSUMES = frozenset(
     {"SelfSufficiencyGoalSet", "GoalProgressReported", "GoalRevised", "GoalAbandoned",

@@ -9,3 +9,6 @@ from projections import export_controls, funding, goals, timeline
 VIEWS: dict[str, ModuleType] = {
     module.NAME: module for module in (export_controls, funding, goals, timeline)
 }
+
+# Views read at one valid date (an R*Tree per slot); the timeline is read in date order instead.
+DATED_VIEWS = frozenset(name for name, module in VIEWS.items() if module.READ_BY_DATE)

@@ -187,7 +187,7 @@ class Runner:
             if not removed and not added:
                 continue
             for gone in removed:
-                batch.close(gone.id, notification.id)
+                batch.close(gone.id, slot.slot, notification.id)
             stored = list(kept)
             for new in added:
                 local = self._next_local

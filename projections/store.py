@@ -17,19 +17,31 @@ from typing import Any
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
+from projections.registry import DATED_VIEWS
 from projections.rows import Row
 
 INF = 2_147_483_647  # "open": the largest rtree_i32 coordinate
 
 # Entries that have ended (a lifted control, an abandoned goal) hold for ever after, so a view
-# would otherwise grow with its whole history. They sit in a partition of their own in the
-# R*Tree's first dimension (2 * slot + 1; live entries 2 * slot), and reads visit it only when
-# asked for those statuses, so the cost of a default read follows what is live, not history.
+# would otherwise grow with its whole history. Each slot read by date has two R*Trees, one for
+# live entries and one for ended ones, and reads visit the second only when asked for those
+# statuses: the cost of a default read follows what is live, not history. (One tree shared by
+# all slots measured 80 ms per read at 1M events against 2 ms for a tree of its own: boxes of
+# other views, open-ended in both directions, defeated the tree's pruning.)
 ENDED = frozenset({"lifted", "expired", "abandoned"})
 
 
-def partition(slot: int, body: dict[str, Any]) -> int:
-    return 2 * slot + (1 if body.get("status") in ENDED else 0)
+def rtree(slot: int, ended: bool) -> str:
+    """The name of a slot's R*Tree; built from integers only, never from request data."""
+    return f"view_rtree_{int(slot)}_{'ended' if ended else 'live'}"
+
+
+def _create_rtrees(c: SQLiteCursor, slot: int) -> None:
+    for ended in (False, True):
+        c.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {rtree(slot, ended)} "
+            "USING rtree_i32(id, sys_lo, sys_hi, valid_lo, valid_hi)"
+        )
 
 
 _SCHEMA = (
@@ -54,8 +66,6 @@ _SCHEMA = (
     f"""CREATE INDEX IF NOT EXISTS view_rows_current ON view_rows (slot, policy_id)
         WHERE sys_until = {INF}""",
     "CREATE INDEX IF NOT EXISTS view_rows_sorted ON view_rows (slot, sort_key)",
-    """CREATE VIRTUAL TABLE IF NOT EXISTS view_rtree USING rtree_i32(
-        id, slot_lo, slot_hi, sys_lo, sys_hi, valid_lo, valid_hi)""",
     "CREATE VIRTUAL TABLE IF NOT EXISTS view_text USING fts5(text)",
 )
 
@@ -118,7 +128,9 @@ class ViewStore(SQLiteTrackingRecorder):
                 "INSERT INTO view_slots (view, generation, active) VALUES (?, 1, 1) RETURNING slot",
                 [view],
             )
-            return Slot(c.fetchone()[0], view, 1, True)
+            slot = Slot(c.fetchone()[0], view, 1, True)
+            _create_rtrees(c, slot.slot)
+            return slot
 
     def new_slot(self, view: str) -> Slot:
         """An inactive slot for a rebuild of ``view``."""
@@ -131,7 +143,9 @@ class ViewStore(SQLiteTrackingRecorder):
                 "INSERT INTO view_slots (view, generation, active) VALUES (?, ?, 0) RETURNING slot",
                 [view, generation],
             )
-            return Slot(c.fetchone()[0], view, generation, False)
+            slot = Slot(c.fetchone()[0], view, generation, False)
+            _create_rtrees(c, slot.slot)
+            return slot
 
     def activate(self, new: Slot) -> None:
         """Make a rebuilt slot the view's active one and drop the slots it replaces."""
@@ -151,9 +165,8 @@ class ViewStore(SQLiteTrackingRecorder):
             self._drop_slot(c, slot.slot)
 
     def _drop_slot(self, c: SQLiteCursor, slot: int) -> None:
-        c.execute(
-            "DELETE FROM view_rtree WHERE slot_lo >= ? AND slot_hi <= ?", [2 * slot, 2 * slot + 1]
-        )
+        for ended in (False, True):
+            c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended)}")
         c.execute(
             "DELETE FROM view_text WHERE rowid IN (SELECT id FROM view_rows WHERE slot = ?)",
             [slot],
@@ -186,21 +199,28 @@ class ViewStore(SQLiteTrackingRecorder):
                 self._insert_tracking(c, Tracking(_tracking_name(slot_id), position))
             slots = sorted(batch.positions)
             c.execute(
-                f"SELECT COUNT(*) FROM view_slots WHERE slot IN ({','.join('?' * len(slots))})",
+                f"SELECT slot, view FROM view_slots WHERE slot IN ({','.join('?' * len(slots))})",
                 slots,
             )
-            if c.fetchone()[0] != len(slots):
+            views = {r[0]: r[1] for r in c.fetchall()}
+            if len(views) != len(slots):
                 raise SlotGone("a view slot was replaced by a rebuild; reload the slots")
+            by_date = {slot for slot, view in views.items() if view in DATED_VIEWS}
             c.execute("SELECT COALESCE(MAX(id), 0) FROM view_rows")
             base = c.fetchone()[0]
             ids = {local: base + n for n, local in enumerate(batch.inserts, start=1)}
             closes = [(p, i) for i, p in batch.closes.items() if i not in batch.inserts]
             c.executemany("UPDATE view_rows SET sys_until = ? WHERE id = ?", closes)
-            c.executemany(
-                "UPDATE view_rtree SET sys_hi = ? WHERE id = ?", [(p - 1, i) for p, i in closes]
-            )
+            for slot in by_date:
+                # A closed row is in one of its slot's two trees; updating both is simpler than
+                # remembering which, and costs one index probe.
+                boxes_closed = [(p - 1, i) for p, i in closes if batch.close_slots[i] == slot]
+                for ended in (False, True):
+                    c.executemany(
+                        f"UPDATE {rtree(slot, ended)} SET sys_hi = ? WHERE id = ?", boxes_closed
+                    )
             rows = []
-            boxes = []
+            boxes: dict[str, list[tuple[int, ...]]] = {}
             texts = []
             for local, pending in batch.inserts.items():
                 row_id = ids[local]
@@ -212,15 +232,17 @@ class ViewStore(SQLiteTrackingRecorder):
                     (row_id, slot, policy_id, row.entity, row.sort_key, position, sys_until,
                      valid_from, valid_until, json.dumps(keys), json.dumps(row.body))
                 )  # fmt: skip
-                part = partition(slot, row.body)
-                boxes.append(
-                    (row_id, part, part, position, sys_until - 1 if sys_until < INF else INF,
-                     valid_from, valid_until - 1 if valid_until < INF else INF)
-                )  # fmt: skip
+                if slot in by_date:
+                    tree = rtree(slot, row.body.get("status") in ENDED)
+                    boxes.setdefault(tree, []).append(
+                        (row_id, position, sys_until - 1 if sys_until < INF else INF,
+                         valid_from, valid_until - 1 if valid_until < INF else INF)
+                    )  # fmt: skip
                 if "summary" in row.body:
                     texts.append((row_id, f"{row.body.get('title', '')} {row.body['summary']}"))
             c.executemany("INSERT INTO view_rows VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
-            c.executemany("INSERT INTO view_rtree VALUES (?,?,?,?,?,?,?)", boxes)
+            for tree, entries in boxes.items():
+                c.executemany(f"INSERT INTO {tree} VALUES (?,?,?,?,?)", entries)
             c.executemany("INSERT INTO view_text (rowid, text) VALUES (?, ?)", texts)
         batch.assigned = ids
 
@@ -232,13 +254,14 @@ class ViewStore(SQLiteTrackingRecorder):
         """The rows of ``slot`` that were current at ``position`` and hold on ``on`` (with
         ``ended``, also the entries that had ended by then)."""
         d = on.toordinal()
+        trees = [rtree(slot.slot, False)] + ([rtree(slot.slot, True)] if ended else [])
+        query = " UNION ALL ".join(
+            f"SELECT r.body FROM {tree} t JOIN view_rows r ON r.id = t.id "
+            "WHERE t.sys_lo <= ? AND t.sys_hi >= ? AND t.valid_lo <= ? AND t.valid_hi >= ?"
+            for tree in trees
+        )
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT r.body FROM view_rtree t JOIN view_rows r ON r.id = t.id "
-                "WHERE t.slot_lo >= ? AND t.slot_hi <= ? AND t.sys_lo <= ? AND t.sys_hi >= ? "
-                "AND t.valid_lo <= ? AND t.valid_hi >= ?",
-                [2 * slot.slot, 2 * slot.slot + (1 if ended else 0), position, position, d, d],
-            )
+            c.execute(query, [position, position, d, d] * len(trees))
             return [json.loads(r[0]) for r in c.fetchall()]
 
     def scan(
@@ -310,17 +333,19 @@ class WriteBatch:
 
     inserts: dict[int, tuple[int, str, Row, int, list[str]]]
     closes: dict[int, int]  # row id (or local id) -> position it stops being current
+    close_slots: dict[int, int]  # row id -> its slot
     positions: dict[int, int]  # slot -> position reached
     assigned: dict[int, int] | None = None
 
     @classmethod
     def empty(cls) -> WriteBatch:
-        return cls({}, {}, {})
+        return cls({}, {}, {}, {})
 
     def insert(
         self, local_id: int, slot: int, policy_id: str, row: Row, position: int, keys: list[str]
     ) -> None:
         self.inserts[local_id] = (slot, policy_id, row, position, keys)
 
-    def close(self, row_id: int, position: int) -> None:
+    def close(self, row_id: int, slot: int, position: int) -> None:
         self.closes[row_id] = position
+        self.close_slots[row_id] = slot

@@ -9,6 +9,7 @@ from typing import Any
 
 from projections.rows import PolicyFacts, Row, day
 
+READ_BY_DATE = False
 NAME = "timeline"
 CONSUMES: frozenset[str] = frozenset()  # every type: the timeline shows all events
 

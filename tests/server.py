@@ -24,11 +24,9 @@ def free_port() -> int:
 
 def server_env(directory: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_TIMELINE_")}
-    env.update(
-        POLICY_TIMELINE_DATABASE_URL=f"sqlite:///{directory / 'timeline.db'}",
-        POLICY_TIMELINE_STATE_DIR=str(directory),
-        **extra,
-    )
+    env["POLICY_TIMELINE_DATABASE_URL"] = f"sqlite:///{directory / 'timeline.db'}"
+    env["POLICY_TIMELINE_STATE_DIR"] = str(directory)
+    env.update(extra)
     return env
 
 
