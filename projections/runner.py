@@ -69,6 +69,7 @@ class Runner:
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self._current: dict[tuple[int, str], list[StoredRow]] = {}
         self._next_local = -1
+        self._positions: dict[int, int] | None = None  # slot -> position, as last written
         self.listeners: list[Callable[[list[Change]], None]] = []
 
     def position(self) -> int:
@@ -79,13 +80,18 @@ class Runner:
             active = self.store.active_slots()
             if [s.slot for s in active] != [s.slot for s in self.slots]:
                 self._current.clear()
+                self._positions = None
             self.slots = active
         return self.slots
 
     def run_once(self, limit: int = BATCH) -> int:
         """Apply the next events (at most ``limit``); return how many were read."""
         slots = self._slots()
-        positions = {s.slot: self.store.position(s) for s in slots}
+        if self._positions is None:
+            # Read once, then kept as written; a stale copy (another runner moved a slot on)
+            # makes the tracking insert fail, which resets it.
+            self._positions = {s.slot: self.store.position(s) for s in slots}
+        positions = self._positions
         if not positions:
             return 0
         notifications = self.timeline.recorder.select_notifications(
@@ -107,6 +113,7 @@ class Runner:
         except Exception:
             self._forget()  # a slot was replaced, or another runner moved on: start again
             raise
+        positions.update(batch.positions)
         assigned = batch.assigned or {}
         for key, rows in pending.items():
             self._current[key] = [
@@ -232,6 +239,7 @@ class Runner:
     def _forget(self) -> None:
         self._known.clear()
         self._current.clear()
+        self._positions = None
 
 
 def _num(value: Any, open_value: int = 2_147_483_647) -> int:

@@ -56,7 +56,15 @@ def test_projector_survives_sigkill(tmp_path: Path) -> None:
         process = subprocess.Popen(
             [*CLI, "project"], env=env, cwd=tmp_path, stdout=log.open("a"), stderr=subprocess.STDOUT
         )
-        time.sleep(rng.uniform(1.0, 2.5))  # start-up (imports) takes most of a second
+        # Kill at a random moment after it has committed something (start-up takes a while
+        # on a loaded machine, and a kill before the first commit would test nothing).
+        before = store.position(store.active_slots()[0])
+        deadline = time.monotonic() + 30
+        while store.position(store.active_slots()[0]) == before and time.monotonic() < deadline:
+            if before == timeline.position() and writing_done.is_set():
+                break
+            time.sleep(0.02)
+        time.sleep(rng.uniform(0.0, 0.4))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         reached_at_kill.append((store.position(store.active_slots()[0]), timeline.position()))
