@@ -32,7 +32,15 @@ STATUSES = ("pending", "in_force", "suspended", "lifted", "expired")
 SCOPE = ("materials", "hs_codes", "targets", "measure", "de_minimis_percent")
 
 
-affects_from = follow_up_start
+def affects_from(fact: dict[str, Any]) -> date | None:
+    """A suspension or a scope amendment changes a control from its own start day. A lift, a
+    reinstatement or a new end date also changes what earlier days show (``effective_until``,
+    ``suspended_until``), so those recompute every day (None)."""
+    if fact["type"] == "ExportControlSuspended" or (
+        fact["type"] == "ExportControlAmended" and not fact.get("effective_until")
+    ):
+        return follow_up_start(fact)
+    return None
 
 
 def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
