@@ -40,18 +40,6 @@ class _Known:
     recorded_at: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Change:
-    """One view change caused by one event: rows that stopped and started being current."""
-
-    slot: Slot
-    position: int
-    event_id: str
-    policy_id: str
-    removed: list[dict[str, Any]]
-    added: list[dict[str, Any]]
-
-
 def match_keys(body: dict[str, Any]) -> list[str]:
     return sorted({materials.index_key(m) for m in body.get("materials") or ()})
 
@@ -70,7 +58,7 @@ class Runner:
         self._current: dict[tuple[int, str], list[StoredRow]] = {}
         self._next_local = -1
         self._positions: dict[int, int] | None = None  # slot -> position, as last written
-        self.listeners: list[Callable[[list[Change]], None]] = []
+        self.listeners: list[Callable[[], None]] = []  # told after each committed batch
 
     def position(self) -> int:
         return min((self.store.position(s) for s in self._slots()), default=0)
@@ -100,11 +88,10 @@ class Runner:
         if not notifications:
             return 0
         batch = WriteBatch.empty()
-        changes: list[Change] = []
         pending: dict[tuple[int, str], list[StoredRow]] = {}
         for notification in notifications:
             behind = [s for s in slots if positions[s.slot] < notification.id]
-            changes.extend(self._apply(notification, behind, batch, pending))
+            self._apply(notification, behind, batch, pending)
         for slot in slots:
             if positions[slot.slot] < notifications[-1].id:
                 batch.positions[slot.slot] = notifications[-1].id
@@ -121,7 +108,7 @@ class Runner:
                 for r in rows
             ]
         for listener in self.listeners:
-            listener(changes)
+            listener()
         return len(notifications)
 
     def run_until_caught_up(self, progress: Callable[[int], None] = lambda _: None) -> int:
@@ -154,7 +141,7 @@ class Runner:
         slots: list[Slot],
         batch: WriteBatch,
         pending: dict[tuple[int, str], list[StoredRow]],
-    ) -> list[Change]:
+    ) -> None:
         event = self.timeline.mapper.to_domain_event(notification)
         fact: dict[str, Any] = event.fact  # type: ignore[attr-defined]
         policy_id = fact["policy_id"]
@@ -165,7 +152,6 @@ class Runner:
         policy = PolicyFacts(
             policy_id, effective_facts(known.facts), known.positions, known.recorded_at
         )
-        changes = []
         for slot in slots:
             view = VIEWS[slot.view]
             if view.CONSUMES and fact["type"] not in view.CONSUMES:
@@ -207,13 +193,6 @@ class Runner:
                               new.body)
                 )  # fmt: skip
             pending[key] = stored
-            changes.append(
-                Change(
-                    slot, notification.id, fact["event_id"], policy_id,
-                    [r.body for r in removed], [r.body for r in added],
-                )
-            )  # fmt: skip
-        return changes
 
     def _facts_before(self, policy_id: str, notification: Notification) -> _Known:
         known = self._known.get(policy_id)

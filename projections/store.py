@@ -44,6 +44,16 @@ def _take_write_lock(c: SQLiteCursor) -> None:
     c.execute("UPDATE view_schema SET version = version WHERE 0")
 
 
+def _insert_slot(c: SQLiteCursor, view: str, generation: int, *, active: bool) -> Slot:
+    c.execute(
+        "INSERT INTO view_slots (view, generation, active) VALUES (?, ?, ?) RETURNING slot",
+        [view, generation, int(active)],
+    )
+    slot = Slot(c.fetchone()[0], view, generation, active)
+    _create_rtrees(c, slot.slot)
+    return slot
+
+
 def _create_rtrees(c: SQLiteCursor, slot: int) -> None:
     for ended in (False, True):
         c.execute(
@@ -155,13 +165,7 @@ class ViewStore(SQLiteTrackingRecorder):
             found = c.fetchone()
             if found is not None:
                 return Slot(found[0], view, found[1], True)
-            c.execute(
-                "INSERT INTO view_slots (view, generation, active) VALUES (?, 1, 1) RETURNING slot",
-                [view],
-            )
-            slot = Slot(c.fetchone()[0], view, 1, True)
-            _create_rtrees(c, slot.slot)
-            return slot
+            return _insert_slot(c, view, 1, active=True)
 
     def new_slot(self, view: str) -> Slot:
         """An inactive slot for a rebuild of ``view``."""
@@ -170,14 +174,7 @@ class ViewStore(SQLiteTrackingRecorder):
             c.execute(
                 "SELECT COALESCE(MAX(generation), 0) + 1 FROM view_slots WHERE view = ?", [view]
             )
-            generation = c.fetchone()[0]
-            c.execute(
-                "INSERT INTO view_slots (view, generation, active) VALUES (?, ?, 0) RETURNING slot",
-                [view, generation],
-            )
-            slot = Slot(c.fetchone()[0], view, generation, False)
-            _create_rtrees(c, slot.slot)
-            return slot
+            return _insert_slot(c, view, c.fetchone()[0], active=False)
 
     def activate(self, new: Slot) -> None:
         """Make a rebuilt slot the view's active one and drop the slots it replaces."""

@@ -15,7 +15,7 @@ from typing import Any
 
 from domain.timeline import Timeline
 from projections.registry import VIEWS
-from projections.runner import Change, Runner
+from projections.runner import Runner
 from projections.store import Slot, ViewStore
 
 POLL_SECONDS = 0.2
@@ -60,7 +60,7 @@ class ProjectionHost:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._advanced = threading.Condition()
-        self.runner.listeners.append(self._on_changes)
+        self.runner.listeners.append(self._on_advance)
         self.rebuilds: dict[str, dict[str, Any]] = {}
 
     # --- running -------------------------------------------------------------------------------
@@ -89,7 +89,7 @@ class ProjectionHost:
             if isinstance(thread, threading.Thread):
                 thread.join(timeout=30)
 
-    def _on_changes(self, changes: list[Change]) -> None:
+    def _on_advance(self) -> None:
         with self._advanced:
             self._advanced.notify_all()
 

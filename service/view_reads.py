@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -208,7 +209,7 @@ def series(
     position: int,
     first: date,
     last: date,
-    choose: Any,
+    choose: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
     """Cumulative committed funding at the end of each month."""
     out = []
