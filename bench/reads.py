@@ -30,7 +30,8 @@ def percentile(values: list[float], q: float) -> float:
 async def measure(base: str, head: int, last_day: date) -> tuple[list[float], list[float]]:
     rng = random.Random(head)
     connection = await Connection.open(base)
-    current, as_of = [], []
+    current: list[float] = []
+    as_of: list[float] = []
     first = date(2020, 1, 1).toordinal()
     for _ in range(READS):
         for kind in ("current", "as_of"):

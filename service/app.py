@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -19,9 +20,10 @@ from service.auth import Keyring
 from service.loader import bundled_timeline, load_lines
 from service.metrics import Metrics, MetricsMiddleware
 from service.projection_host import ProjectionHost
-from service.routers import diff, events, ops, policies, views
+from service.routers import diff, events, ops, policies, streams, views
 from service.settings import Settings
 from service.storage import application_env
+from service.stream_hub import StreamHub
 from service.writer import Writer
 
 log = logging.getLogger("policy_timeline")
@@ -80,16 +82,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # timeline); a large backlog is applied in the background while serving.
             projections.catch_up(seconds=10)
             projections.start()
+        hub = StreamHub(
+            projections, app.state.clock, app.state.metrics, queue_size=settings.stream_queue_max
+        )
+        projections.runner.listeners.append(hub.wake.set)
+        hub.start(asyncio.get_running_loop())
+
+        def committed() -> None:
+            projections.wake.set()
+            hub.wake.set()
+
         app.state.timeline = timeline
         app.state.keyring = keyring
         app.state.projections = projections
-        app.state.writer = Writer(
-            timeline, settings.write_group_max, on_commit=projections.wake.set
-        )
+        app.state.hub = hub
+        app.state.writer = Writer(timeline, settings.write_group_max, on_commit=committed)
         tune_garbage_collector()
         try:
             yield
         finally:
+            hub.stop()
             app.state.writer.close()
             projections.stop()
             timeline.close()
@@ -105,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics(lambda: float(app.state.timeline.position()))
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
     errors.install(app)
+    app.include_router(streams.router)  # before /events/{event_id}, which would take "stream"
     app.include_router(events.router)
     app.include_router(policies.router)
     app.include_router(views.router)

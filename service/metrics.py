@@ -1,4 +1,5 @@
-"""Prometheus metrics: requests by route and status, append latency, log position."""
+"""Prometheus metrics: requests by route and status, append latency, log position, live
+subscribers."""
 
 from __future__ import annotations
 
@@ -29,6 +30,28 @@ class Metrics:
         self.events_appended = Counter(
             "policy_timeline_events_appended_total",
             "events newly stored (idempotent repeats are not counted)",
+            registry=self.registry,
+        )
+        self.stream_subscribers = Gauge(
+            "policy_timeline_stream_subscribers",
+            "live subscribers connected, by stream",
+            ["stream"],
+            registry=self.registry,
+        )
+        self.stream_messages = Counter(
+            "policy_timeline_stream_messages_total",
+            "messages handed to live subscribers (replayed or live)",
+            registry=self.registry,
+        )
+        self.stream_overflows = Counter(
+            "policy_timeline_stream_overflows_total",
+            "subscribers cut off because too many messages were waiting for them",
+            registry=self.registry,
+        )
+        self.stream_queue_longest = Gauge(
+            "policy_timeline_stream_queue_longest",
+            "messages waiting for the most backlogged live subscriber (bounded by "
+            "POLICY_TIMELINE_STREAM_QUEUE_MAX)",
             registry=self.registry,
         )
         position = Gauge(

@@ -43,3 +43,12 @@ class Settings(BaseSettings):
     write_group_max: int = Field(
         default=512, description="most single posts committed together in one transaction"
     )
+    stream_heartbeat_seconds: float = Field(
+        default=15, gt=0, description="seconds between heartbeat comments on live streams"
+    )
+    stream_queue_max: int = Field(
+        default=1000,
+        ge=1,
+        description="messages that may wait for one live subscriber; beyond, it is sent an "
+        "overflow message naming where to resume, and disconnected",
+    )

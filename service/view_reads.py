@@ -15,9 +15,6 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
-from domain import materials
-from domain.events import EVENT_TYPES
-from projections.rows import CONFIDENCE_RANK
 from service.errors import ApiError
 from service.projection_host import ProjectionHost, UnknownView
 
@@ -98,65 +95,7 @@ def resolve(
     return Moment(requested, echo)
 
 
-# --- filtering ---------------------------------------------------------------------------------
-
-
-def event_types(names: list[str] | None) -> list[str]:
-    unknown = sorted(set(names or ()) - set(EVENT_TYPES))
-    if unknown:
-        raise ApiError(
-            422,
-            "invalid",
-            f"unknown event type {', '.join(unknown)}",
-            [{"field": "type", "message": f"one of {', '.join(EVENT_TYPES)}"}],
-        )
-    return list(names or ())
-
-
-def material_keys(names: list[str] | None) -> frozenset[str]:
-    keys: set[str] = set()
-    for name in names or ():
-        try:
-            keys |= materials.matching_keys(name)
-        except ValueError as error:
-            raise ApiError(
-                422, "invalid", f"material: {error}", [{"field": "material", "message": str(error)}]
-            ) from None
-    return frozenset(keys)
-
-
-def bears_on(item: dict[str, Any], keys: frozenset[str]) -> bool:
-    return not keys or any(materials.index_key(m) in keys for m in item.get("materials") or ())
-
-
-def at_least(minimum: str) -> list[str]:
-    return [c for c, rank in CONFIDENCE_RANK.items() if rank >= CONFIDENCE_RANK[minimum]]
-
-
-def confident(item: dict[str, Any], minimum: str) -> bool:
-    return CONFIDENCE_RANK[item.get("confidence", "confirmed")] >= CONFIDENCE_RANK[minimum]
-
-
-def select(
-    items: list[dict[str, Any]],
-    *,
-    keys: frozenset[str] = frozenset(),
-    min_confidence: str = "reported",
-    equals: dict[str, list[str] | None] | None = None,
-    contains: dict[str, list[str] | None] | None = None,
-) -> list[dict[str, Any]]:
-    """Items passing every filter given: material, confidence, fields equal to one of the
-    values, list fields containing one of the values."""
-    chosen = []
-    for item in items:
-        if not bears_on(item, keys) or not confident(item, min_confidence):
-            continue
-        if any(v and item.get(k) not in v for k, v in (equals or {}).items()):
-            continue
-        if any(v and not set(item.get(k) or ()) & set(v) for k, v in (contains or {}).items()):
-            continue
-        chosen.append(item)
-    return sorted(chosen, key=lambda item: item["policy_id"])
+# --- paging -----------------------------------------------------------------------------------
 
 
 def page(

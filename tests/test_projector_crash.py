@@ -51,7 +51,7 @@ def test_projector_survives_sigkill(tmp_path: Path) -> None:
     writer = threading.Thread(target=write)
     writer.start()
     log = tmp_path / "projector.log"
-    reached_at_kill = []
+    reached_at_kill: list[tuple[int, int]] = []
     while len(reached_at_kill) < KILLS or not writing_done.is_set():
         process = subprocess.Popen(
             [*CLI, "project"], env=env, cwd=tmp_path, stdout=log.open("a"), stderr=subprocess.STDOUT

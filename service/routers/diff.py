@@ -14,7 +14,8 @@ from service.auth import require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.projection_host import ProjectionHost
 from service.schemas import DiffBody
-from service.view_reads import resolve, select, today
+from service.view_filters import ItemFilter, select
+from service.view_reads import resolve, today
 
 router = APIRouter(tags=["views"], dependencies=[Depends(require_reader)])
 
@@ -112,7 +113,7 @@ def diff(
 def _items(
     host: ProjectionHost, view: str, position: int, on: date, min_confidence: str
 ) -> dict[str, dict[str, Any]]:
-    items = select(host.stab(view, position, on), min_confidence=min_confidence)
+    items = select(host.stab(view, position, on), ItemFilter(min_confidence=min_confidence))
     return {item["policy_id"]: item for item in items}
 
 

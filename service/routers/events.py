@@ -17,7 +17,8 @@ from service.auth import Principal, require_reader, require_writer
 from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
 from service.schemas import AppendAnswer, BatchAnswer, EventDetail, LogEntry, LogPage
-from service.view_reads import event_types, material_keys, parse_known_at
+from service.view_filters import EventLogFilter
+from service.view_reads import parse_known_at
 
 router = APIRouter(tags=["events"])
 
@@ -138,14 +139,9 @@ def entry(logged: LoggedEvent) -> LogEntry:
 )
 def list_events(
     request: Request,
+    chosen: EventLogFilter,
     after: Annotated[int, Query(ge=0, description="the cursor: positions after this one")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    type: Annotated[list[str] | None, Query(description="event types (repeatable)")] = None,
-    jurisdiction: Annotated[list[str] | None, Query(description="repeatable")] = None,
-    material: Annotated[
-        list[str] | None,
-        Query(description="Dy matches events listing Dy, HREE or REE (repeatable)"),
-    ] = None,
     known_at: Annotated[
         str | None,
         Query(
@@ -156,7 +152,6 @@ def list_events(
 ) -> LogPage:
     """The log in position order, with cursor paging: pass ``next_after`` as ``after``. The log
     is immutable: events appear as recorded (``GET /events/{id}`` shows corrections)."""
-    keys = material_keys(material)
     app = timeline(request)
     position = app.position()
     if known_at is not None:
@@ -165,9 +160,9 @@ def list_events(
     query = LogQuery(
         after=after,
         limit=limit + 1,
-        types=tuple(event_types(type)),
-        jurisdictions=tuple(jurisdiction or ()),
-        material_keys=frozenset(keys),
+        types=chosen.types,
+        jurisdictions=chosen.jurisdictions,
+        material_keys=chosen.keys,
         until_position=position,
     )
     logged = app.read_log(query)

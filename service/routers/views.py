@@ -10,25 +10,25 @@ from fastapi.responses import JSONResponse
 
 from projections import export_controls, funding, goals
 from projections.registry import VIEWS
-from projections.store import ENDED
 from service import view_reads
 from service.auth import Principal, require_admin, require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.projection_host import ProjectionHost
 from service.schemas import ViewBody, ViewInfo, ViewList
-from service.view_reads import (
-    Moment,
-    event_types,
+from service.view_filters import (
+    ConfidenceParam,
+    ExportControlFilter,
+    FundingFilter,
+    GoalFilter,
+    ItemFilter,
+    TimelineFilter,
     material_keys,
-    page,
-    resolve,
     select,
-    today,
 )
+from service.view_reads import Moment, page, resolve, today
 
 router = APIRouter(tags=["views"], dependencies=[Depends(require_reader)])
 
-Confidence = Literal["unverified", "reported", "confirmed"]
 READ_ERRORS: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorEnvelope} for s in (404, 409, 422, 503)
 }
@@ -46,12 +46,8 @@ MinPositionParam = Annotated[
     int | None,
     Query(ge=0, description="answer once the view has applied this log position (or 503)"),
 ]
-ConfidenceParam = Annotated[
-    Confidence, Query(description="leave out events less certain than this")
-]
 LimitParam = Annotated[int, Query(ge=1, le=1000)]
 AfterParam = Annotated[str, Query(max_length=200, description="cursor: next_after of a page")]
-Many = Annotated[list[str] | None, Query(description="repeatable")]
 
 
 def host(request: Request) -> ProjectionHost:
@@ -108,18 +104,10 @@ async def rebuild_view(
 @router.get("/views/active-export-controls", response_model=ViewBody, responses=READ_ERRORS)
 def active_export_controls(
     request: Request,
+    chosen: ExportControlFilter,
     at: AtParam = None,
     known_at: KnownAtParam = None,
     min_position: MinPositionParam = None,
-    min_confidence: ConfidenceParam = "reported",
-    material: Many = None,
-    jurisdiction: Many = None,
-    target: Many = None,
-    measure: Many = None,
-    status: Annotated[
-        list[Literal["pending", "in_force", "suspended", "lifted", "expired"]] | None,
-        Query(description="default: pending, in_force and suspended"),
-    ] = None,
     limit: LimitParam = 100,
     after: AfterParam = "",
 ) -> JSONResponse:
@@ -127,15 +115,9 @@ def active_export_controls(
     ``in_force`` or ``suspended``, as the timeline told it at ``known_at``. Ask for
     ``status=lifted`` or ``status=expired`` to see controls that had ended by ``at``."""
     on, moment = _when(request, export_controls.NAME, at, known_at, min_position)
-    wanted = list(status or ["pending", "in_force", "suspended"])
     items = select(
-        host(request).stab(
-            export_controls.NAME, moment.position, on, ended=bool(ENDED & set(wanted))
-        ),
-        keys=material_keys(material),
-        min_confidence=min_confidence,
-        equals={"jurisdiction": jurisdiction, "measure": measure, "status": wanted},
-        contains={"targets": target},
+        host(request).stab(export_controls.NAME, moment.position, on, ended=chosen.wants_ended),
+        chosen,
     )
     shown, cursor = page(items, after, limit)
     return JSONResponse(body(export_controls.NAME, on, moment, items=shown, next_after=cursor))
@@ -144,15 +126,10 @@ def active_export_controls(
 @router.get("/views/funding", response_model=ViewBody, responses=READ_ERRORS)
 def funding_view(
     request: Request,
+    chosen: FundingFilter,
     at: AtParam = None,
     known_at: KnownAtParam = None,
     min_position: MinPositionParam = None,
-    min_confidence: ConfidenceParam = "reported",
-    material: Many = None,
-    jurisdiction: Many = None,
-    agency: Many = None,
-    recipient: Many = None,
-    mechanism: Many = None,
     group_by: Annotated[
         Literal["jurisdiction", "agency", "recipient", "material", "mechanism"] | None,
         Query(description="totals per value instead of commitments"),
@@ -171,20 +148,9 @@ def funding_view(
     cumulative monthly ``series``. ``total_usd`` adds ``amount_usd``; commitments without one
     are left out of it and counted in ``unpriced``."""
     on, moment = _when(request, funding.NAME, at, known_at, min_position)
-    keys = material_keys(material)
 
     def choose(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return select(
-            items,
-            keys=keys,
-            min_confidence=min_confidence,
-            equals={
-                "jurisdiction": jurisdiction,
-                "agency": agency,
-                "recipient": recipient,
-                "mechanism": mechanism,
-            },
-        )
+        return select(items, chosen)
 
     if series is not None:
         first = view_reads.months_back(on, months)
@@ -204,16 +170,10 @@ def funding_view(
 @router.get("/views/goals", response_model=ViewBody, responses=READ_ERRORS)
 def goals_view(
     request: Request,
+    chosen: GoalFilter,
     at: AtParam = None,
     known_at: KnownAtParam = None,
     min_position: MinPositionParam = None,
-    min_confidence: ConfidenceParam = "reported",
-    material: Many = None,
-    jurisdiction: Many = None,
-    status: Annotated[
-        list[Literal["active", "met", "missed", "deadline_passed", "abandoned"]] | None,
-        Query(description="default: all but abandoned"),
-    ] = None,
     limit: LimitParam = 100,
     after: AfterParam = "",
 ) -> JSONResponse:
@@ -221,10 +181,7 @@ def goals_view(
     ``projections.goals`` docstring for how ``on_track`` is computed)."""
     on, moment = _when(request, goals.NAME, at, known_at, min_position)
     items = select(
-        host(request).stab(goals.NAME, moment.position, on, ended="abandoned" in (status or [])),
-        keys=material_keys(material),
-        min_confidence=min_confidence,
-        equals={"jurisdiction": jurisdiction, "status": list(status or [])},
+        host(request).stab(goals.NAME, moment.position, on, ended=chosen.wants_ended), chosen
     )
     shown, cursor = page(items, after, limit)
     return JSONResponse(body(goals.NAME, on, moment, items=shown, next_after=cursor))
@@ -233,14 +190,9 @@ def goals_view(
 @router.get("/views/timeline", response_model=ViewBody, responses=READ_ERRORS)
 def timeline_view(
     request: Request,
+    chosen: TimelineFilter,
     known_at: KnownAtParam = None,
     min_position: MinPositionParam = None,
-    min_confidence: ConfidenceParam = "reported",
-    from_: Annotated[date | None, Query(alias="from", description="announced on or after")] = None,
-    to: Annotated[date | None, Query(description="announced before (exclusive)")] = None,
-    jurisdiction: Many = None,
-    material: Many = None,
-    type: Many = None,
     q: Annotated[str | None, Query(max_length=200, description="words in title or summary")] = None,
     limit: LimitParam = 100,
     after: AfterParam = "",
@@ -248,14 +200,12 @@ def timeline_view(
     """Events in valid-time order (``announced_on``, then position), as corrected at
     ``known_at``; retracted events are left out."""
     _, moment = _when(request, "timeline", None, known_at, min_position)
-    start = max(after, from_.isoformat() if from_ else "")
-    until = to.isoformat() if to else "~"
-    keys = sorted(material_keys(material))
     text = _fts_query(q) if q else None
     found = host(request).scan(
-        "timeline", moment.position, after=start, until=until, limit=limit + 1,
-        text=text, match_keys=keys, jurisdictions=jurisdiction or (), types=event_types(type),
-        confidences=view_reads.at_least(min_confidence),
+        "timeline", moment.position, after=max(after, chosen.announced_from),
+        until=chosen.announced_before, limit=limit + 1, text=text, match_keys=sorted(chosen.keys),
+        jurisdictions=chosen.values("jurisdiction"), types=chosen.values("type"),
+        confidences=chosen.confidences(),
     )  # fmt: skip
     shown = [item for _, item in found[:limit]]
     next_after = found[limit - 1][0] if len(found) > limit else None
@@ -278,10 +228,10 @@ def material_view(
     on, moment = _when(request, export_controls.NAME, at, known_at, min_position)
     projections = host(request)
 
+    chosen = ItemFilter(keys=keys, min_confidence=min_confidence)
+
     def of(view: str) -> list[dict[str, Any]]:
-        return select(
-            projections.stab(view, moment.position, on), keys=keys, min_confidence=min_confidence
-        )
+        return select(projections.stab(view, moment.position, on), chosen)
 
     commitments = of(funding.NAME)
     events = [
@@ -294,7 +244,7 @@ def material_view(
             limit=recent,
             match_keys=sorted(keys),
             descending=True,
-            confidences=view_reads.at_least(min_confidence),
+            confidences=chosen.confidences(),
         )
     ]
     return JSONResponse(

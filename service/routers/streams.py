@@ -1,0 +1,179 @@
+"""Live streams (Server-Sent Events): each change to a view, or each event of the log.
+
+See ``service.stream_steps`` for what a message is and how its ``id`` makes resuming exact.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Query, Request
+from sse_starlette import EventSourceResponse
+
+from projections import export_controls, funding, goals
+from projections import timeline as timeline_view
+from service.auth import require_reader
+from service.errors import ApiError, ErrorEnvelope
+from service.stream_hub import StreamHub
+from service.stream_steps import LOG, Point, dated
+from service.view_filters import (
+    EventLogFilter,
+    ExportControlFilter,
+    FundingFilter,
+    GoalFilter,
+    ItemFilter,
+    LogFilter,
+    TimelineFilter,
+)
+
+router = APIRouter(tags=["streams"], dependencies=[Depends(require_reader)])
+
+SEND_TIMEOUT_SECONDS = 60  # a client that takes no data for this long is disconnected
+JOIN_WAIT_SECONDS = 5.0
+
+AfterParam = Annotated[
+    str | None,
+    Query(
+        max_length=40,
+        description="resume after this point: a message id (N@YYYY-MM-DD, or N) or the "
+        "position of a view read (N: the view read for today). Last-Event-ID wins over it.",
+    ),
+]
+LastEventId = Annotated[
+    str | None, Header(max_length=40, description="sent by EventSource clients on reconnect")
+]
+STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "text/event-stream: `id:` the point reached, `event:` the kind, "
+        "`data:` JSON; comment lines are heartbeats",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    },
+    **{s: {"model": ErrorEnvelope} for s in (409, 422, 503)},
+}
+
+
+async def open_stream(
+    request: Request, stream: str, chosen: ItemFilter | LogFilter, text: str | None
+) -> EventSourceResponse:
+    hub: StreamHub = request.app.state.hub
+    start = await _start(request, hub, stream, text) if text is not None else None
+    subscriber = hub.subscribe(stream, chosen)
+    if start is not None and start.day is None and dated(stream):
+        start = Point(start.position, subscriber.joined.day)  # a view read's position: today
+    settings = request.app.state.settings
+    return EventSourceResponse(
+        hub.messages(subscriber, start),
+        ping=settings.stream_heartbeat_seconds,
+        send_timeout=SEND_TIMEOUT_SECONDS,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _start(request: Request, hub: StreamHub, stream: str, text: str) -> Point:
+    """The point to resume after, once this process has reached it (briefly waited for)."""
+    try:
+        start = Point.parse(text)
+    except ValueError as error:
+        raise ApiError(
+            422, "invalid", str(error), [{"field": "after", "message": str(error)}]
+        ) from None
+    if not dated(stream):
+        start = Point(start.position)
+    head = request.app.state.timeline.position()
+    if start.position > head:
+        raise ApiError(
+            409,
+            "position_not_recorded",
+            f"position {start.position} is beyond the end of the log ({head})",
+        )
+    if start.day is not None and start.day > hub.today():
+        raise ApiError(422, "invalid", f"{text!r} is a day after today ({hub.today().isoformat()})")
+    deadline = time.monotonic() + JOIN_WAIT_SECONDS
+    while not _reached(hub.delivered[stream], start):
+        if time.monotonic() > deadline:
+            raise ApiError(
+                503,
+                "view_behind",
+                f"{stream} has not reached {start.id} yet; retry shortly",
+                headers={"Retry-After": "1"},
+            )
+        hub.wake.set()
+        await asyncio.sleep(0.05)
+    return start
+
+
+def _reached(delivered: Point, start: Point) -> bool:
+    return delivered.position >= start.position and (
+        start.day is None or delivered.day is None or delivered.day >= start.day
+    )
+
+
+@router.get("/events/stream", responses=STREAM_RESPONSES)
+async def event_stream(
+    request: Request,
+    chosen: EventLogFilter,
+    after: AfterParam = None,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    """Each event as it is recorded: `id:` its position, `event:` its type, `data:` the log
+    entry (as in `GET /events`). Filters as `GET /events`."""
+    return await open_stream(request, LOG, chosen, last_event_id or after)
+
+
+VIEW_STREAM_DOC = """Each change to the view as read for today: `event:` `added`, `removed`,
+`changed` (a mix, or an item that changed), or `transition` (the day moved on: a control came
+into force, a suspension or a deadline passed). `data:` `{view, position, at, kind, items:
+[{change, item, before?}], event}` with the event that caused it (null for a transition).
+Filters as the view's read."""
+
+
+@router.get(
+    f"/views/{export_controls.NAME}/stream",
+    responses=STREAM_RESPONSES,
+    description=VIEW_STREAM_DOC,
+)
+async def export_control_stream(
+    request: Request,
+    chosen: ExportControlFilter,
+    after: AfterParam = None,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    return await open_stream(request, export_controls.NAME, chosen, last_event_id or after)
+
+
+@router.get(
+    f"/views/{funding.NAME}/stream", responses=STREAM_RESPONSES, description=VIEW_STREAM_DOC
+)
+async def funding_stream(
+    request: Request,
+    chosen: FundingFilter,
+    after: AfterParam = None,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    return await open_stream(request, funding.NAME, chosen, last_event_id or after)
+
+
+@router.get(f"/views/{goals.NAME}/stream", responses=STREAM_RESPONSES, description=VIEW_STREAM_DOC)
+async def goal_stream(
+    request: Request,
+    chosen: GoalFilter,
+    after: AfterParam = None,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    return await open_stream(request, goals.NAME, chosen, last_event_id or after)
+
+
+@router.get(
+    f"/views/{timeline_view.NAME}/stream",
+    responses=STREAM_RESPONSES,
+    description=VIEW_STREAM_DOC,
+)
+async def timeline_stream(
+    request: Request,
+    chosen: TimelineFilter,
+    after: AfterParam = None,
+    last_event_id: LastEventId = None,
+) -> EventSourceResponse:
+    return await open_stream(request, timeline_view.NAME, chosen, last_event_id or after)

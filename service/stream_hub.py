@@ -1,0 +1,340 @@
+"""Fan-out of live changes: one hub per process, many subscribers.
+
+A hub thread follows the log and every view (woken after each projection batch and each
+write, and polling for what other processes wrote), notices when the day changes, and turns
+what moved into steps (``service.stream_steps``), computed once whoever listens. The steps
+are handed to the event loop, which renders each step once per distinct filter and puts the
+message on each subscriber's bounded queue. Subscribers never query the store on their own
+except to replay what they missed before joining.
+
+A subscriber whose queue is full is not silently skipped: its queue is dropped, and it is
+sent a final ``overflow`` message naming the point to resume after, then disconnected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+import anyio
+from sse_starlette import ServerSentEvent
+
+from domain.timeline import LoggedEvent
+from projections.registry import VIEWS
+from projections.store import SlotGone
+from service.metrics import Metrics
+from service.projection_host import ProjectionHost
+from service.stream_steps import CHUNK, LOG, Point, Step, dated, log_events, replay
+from service.view_filters import ItemFilter, LogFilter
+
+log = logging.getLogger("policy_timeline.streams")
+POLL_SECONDS = 0.2
+STREAMS = (LOG, *VIEWS)
+
+Filter = ItemFilter | LogFilter
+
+
+@dataclass(frozen=True)
+class Message:
+    point: Point
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Missed:
+    """Steps between two points the hub did not compute (nobody was listening when it
+    looked): the subscriber reads them from the store."""
+
+    start: Point
+    end: Point
+
+
+OVERFLOW = object()
+CLOSED = object()
+
+
+@dataclass(eq=False)
+class Subscriber:
+    stream: str
+    chosen: Filter
+    joined: Point
+    queue: asyncio.Queue[Any]
+    overflowed: bool = False
+
+    def offer(self, item: Any) -> bool:
+        """Queue ``item``; False when the queue was full (the subscriber is then cut off)."""
+        if self.overflowed:
+            return False
+        if self.queue.full():
+            self.overflowed = True
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(OVERFLOW)
+            return False
+        self.queue.put_nowait(item)
+        return True
+
+
+@dataclass
+class _Update:
+    stream: str
+    end: Point
+    steps: list[Step] | None  # None: not computed
+
+
+@dataclass
+class StreamHub:
+    projections: ProjectionHost
+    clock: Callable[[], datetime]
+    metrics: Metrics
+    queue_size: int = 1000
+    poll: float = POLL_SECONDS
+    wake: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reached: dict[str, Point] = {}  # hub thread: how far steps were computed
+        self.delivered: dict[str, Point] = {}  # event loop: how far subscribers were sent
+        self._subscribers: dict[str, set[Subscriber]] = {s: set() for s in STREAMS}
+        self._watched: frozenset[str] = frozenset()
+        self.metrics.stream_queue_longest.set_function(self.longest_queue)
+
+    def longest_queue(self) -> float:
+        return float(
+            max((s.queue.qsize() for subs in self._subscribers.values() for s in subs), default=0)
+        )
+
+    # --- running -------------------------------------------------------------------------------
+
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        today = self.today()
+        self._reached = {LOG: Point(self.projections.timeline.position())}
+        for view in VIEWS:
+            self._reached[view] = Point(
+                self.projections.position(view), today if dated(view) else None
+            )
+        self.delivered = dict(self._reached)
+        self._thread = threading.Thread(target=self._run, name="stream-hub", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        for subscribers in self._subscribers.values():
+            for subscriber in subscribers:
+                subscriber.queue.put_nowait(CLOSED)
+
+    def today(self) -> date:
+        return self.clock().astimezone(UTC).date()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self.wake.wait(self.poll)
+            self.wake.clear()
+            try:
+                updates = self._advance()
+            except Exception:
+                log.exception("stream hub: reading changes failed; retrying")
+                self._stop.wait(self.poll)
+                continue
+            if updates and self._loop is not None and not self._loop.is_closed():
+                self._loop.call_soon_threadsafe(self._deliver, updates)
+
+    def _advance(self) -> list[_Update]:
+        today = self.today()
+        watched = self._watched
+        timeline = self.projections.timeline
+        head = timeline.position()
+        ends: dict[str, Point] = {}
+        behind = False
+        for stream in STREAMS:
+            old = self._reached[stream]
+            try:
+                position = head if stream == LOG else self.projections.position(stream)
+            except SlotGone:
+                continue
+            if position < old.position:
+                continue  # a rebuilt view still catching up: wait for it
+            end = Point(min(position, old.position + CHUNK), today if dated(stream) else None)
+            behind = behind or end.position < position
+            if end != old:
+                ends[stream] = end
+        computing = [s for s in ends if s in watched]
+        events = (
+            log_events(
+                timeline,
+                min(self._reached[s].position for s in computing),
+                max(ends[s].position for s in computing),
+            )
+            if computing
+            else {}
+        )
+        updates = []
+        for stream, end in ends.items():
+            steps = None
+            if stream in watched:
+                try:
+                    chunks = replay(self.projections, stream, self._reached[stream], end, events)
+                    steps = [step for chunk in chunks for step in chunk]
+                except SlotGone:
+                    continue
+            self._reached[stream] = end
+            updates.append(_Update(stream, end, steps))
+        if behind:
+            self.wake.set()  # more to read: go round again without waiting
+        return updates
+
+    # --- on the event loop ---------------------------------------------------------------------
+
+    def _deliver(self, updates: list[_Update]) -> None:
+        rendered: dict[tuple[int, Filter], Message | None] = {}
+        for update in updates:
+            start = self.delivered[update.stream]
+            for subscriber in list(self._subscribers[update.stream]):
+                if update.steps is None:
+                    subscriber.offer(Missed(start, update.end))
+                    continue
+                for step in update.steps:
+                    key = (id(step), subscriber.chosen)
+                    if key not in rendered:
+                        rendered[key] = render(step, subscriber.chosen)
+                    message = rendered[key]
+                    if message is not None and not subscriber.offer(message):
+                        self.metrics.stream_overflows.inc()
+                        break
+            self.delivered[update.stream] = update.end
+
+    def subscribe(self, stream: str, chosen: Filter) -> Subscriber:
+        """Join ``stream``: live steps after the point delivered so far will be queued."""
+        subscriber = Subscriber(
+            stream, chosen, self.delivered[stream], asyncio.Queue(self.queue_size)
+        )
+        self._subscribers[stream].add(subscriber)
+        self._watched = frozenset(s for s, subs in self._subscribers.items() if subs)
+        self.metrics.stream_subscribers.labels(stream).inc()
+        return subscriber
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        if subscriber in self._subscribers[subscriber.stream]:
+            self._subscribers[subscriber.stream].discard(subscriber)
+            self._watched = frozenset(s for s, subs in self._subscribers.items() if subs)
+            self.metrics.stream_subscribers.labels(subscriber.stream).dec()
+
+    async def messages(self, subscriber: Subscriber, start: Point | None) -> AsyncIterator[bytes]:
+        """What ``subscriber`` is sent: the steps it missed since ``start`` (read from the
+        store), then live steps, until it disconnects, overflows or the server stops."""
+        last = subscriber.joined
+        try:
+            if start is not None:
+                async for message in self._replayed(subscriber, start, subscriber.joined):
+                    yield message.data
+                    last = message.point
+                last = subscriber.joined
+            while True:
+                item = await subscriber.queue.get()
+                if item is CLOSED:
+                    return
+                if item is OVERFLOW:
+                    yield overflow_message(last, self.queue_size)
+                    return
+                if isinstance(item, Missed):
+                    async for message in self._replayed(subscriber, item.start, item.end):
+                        yield message.data
+                        last = message.point
+                    last = item.end
+                    continue
+                yield item.data
+                self.metrics.stream_messages.inc()
+                last = item.point
+        finally:
+            self.unsubscribe(subscriber)
+
+    async def _replayed(
+        self, subscriber: Subscriber, start: Point, end: Point
+    ) -> AsyncIterator[Message]:
+        chunks: Iterator[list[Step]] = replay(self.projections, subscriber.stream, start, end)
+        while True:
+            chunk = await anyio.to_thread.run_sync(next, chunks, None)
+            if chunk is None:
+                return
+            for step in chunk:
+                message = render(step, subscriber.chosen)
+                if message is not None:
+                    self.metrics.stream_messages.inc()
+                    yield message
+
+
+# --- messages ----------------------------------------------------------------------------------
+
+
+def log_entry(event: LoggedEvent) -> dict[str, Any]:
+    return {
+        "position": event.position,
+        "version": event.version,
+        "recorded_at": event.recorded_at.isoformat().replace("+00:00", "Z"),
+        "recorded_by": event.recorded_by,
+        "event": event.fact,
+    }
+
+
+def render(step: Step, chosen: Filter) -> Message | None:
+    """The message ``step`` makes for a subscriber with filter ``chosen``, or None when none
+    of it passes the filter."""
+    if step.stream == LOG:
+        assert step.event is not None and isinstance(chosen, LogFilter)
+        if not chosen.admits(step.event.fact):
+            return None
+        return _message(step.point, step.event.fact["type"], log_entry(step.event))
+    assert isinstance(chosen, ItemFilter)
+    items: list[dict[str, Any]] = []
+    kinds: set[str] = set()
+    for change in step.changes:
+        before = change.before if change.before and chosen.admits(change.before) else None
+        after = change.after if change.after and chosen.admits(change.after) else None
+        if after is not None and before is not None:
+            items.append({"change": "changed", "item": after, "before": before})
+        elif after is not None:
+            items.append({"change": "added", "item": after})
+        elif before is not None:
+            items.append({"change": "removed", "item": before})
+        else:
+            continue
+        kinds.add(items[-1]["change"])
+    if not items:
+        return None
+    kind = "transition" if step.event is None else kinds.pop() if len(kinds) == 1 else "changed"
+    data: dict[str, Any] = {
+        "view": step.stream,
+        "position": step.point.position,
+        "at": step.point.day.isoformat() if step.point.day else None,
+        "kind": kind,
+        "items": items,
+        "event": log_entry(step.event) if step.event is not None else None,
+    }
+    if step.since is not None:
+        data["transition"] = {"from": step.since.isoformat(), "to": data["at"]}
+    return _message(step.point, kind, data)
+
+
+def overflow_message(last: Point, queue_size: int) -> bytes:
+    data = {
+        "reason": f"more than {queue_size} messages were waiting for this subscriber",
+        "resume_after": last.id,
+    }
+    return _message(last, "overflow", data).data
+
+
+def _message(point: Point, kind: str, data: dict[str, Any]) -> Message:
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return Message(point, ServerSentEvent(data=text, event=kind, id=point.id).encode())
