@@ -70,15 +70,17 @@ def openings(n: int, seed: int = 1) -> list[dict[str, Any]]:
     return [_opening(rng, i, f"syn-{seed}-{i}", start + timedelta(days=i % 2000)) for i in range(n)]
 
 
-def sequence(n: int, seed: int = 1, live_target: int = 300) -> list[dict[str, Any]]:
+def sequence(
+    n: int, seed: int = 1, live_target: int = 300, start: date = date(2020, 1, 1)
+) -> list[dict[str, Any]]:
     """n events forming a valid history. About ``live_target`` policies are open at any time:
     new ones open while fewer are, and each open one ends after a while (lifted, cancelled,
     abandoned), so the number of entries a view holds on any day stays bounded however long
-    the log grows. The calendar advances one day every ten events."""
+    the log grows. The calendar advances one day every ten events from ``start``."""
     rng = random.Random(seed)
     events: list[dict[str, Any]] = []
     live: list[dict[str, Any]] = []  # {"id", "kind", "suspended_until", "events"}
-    day = date(2020, 1, 1)
+    day = start
     serial = 0
     while len(events) < n:
         serial += 1

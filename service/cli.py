@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -207,6 +208,57 @@ def _read(path: str, params: dict[str, Any]) -> Any:
         return response.json()
 
     return asyncio.run(fetch())
+
+
+@app.command()
+def tail(
+    view: Annotated[
+        str,
+        typer.Argument(
+            help="active-export-controls, funding, goals, timeline, or events (the log)"
+        ),
+    ],
+    server: Annotated[
+        str | None,
+        typer.Option(envvar="POLICY_TIMELINE_SERVER", help="default: http://HOST:PORT of settings"),
+    ] = None,
+    key: Annotated[
+        str | None,
+        typer.Option(envvar="POLICY_TIMELINE_API_KEY", help="API key, if reads need one"),
+    ] = None,
+    material: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
+    jurisdiction: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
+    after: Annotated[
+        str | None, typer.Option(help="resume after this message id (or a view read's position)")
+    ] = None,
+    count: Annotated[int | None, typer.Option(help="stop after this many messages")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per message")] = False,
+) -> None:
+    """Print live changes to VIEW as they happen. After a network error, a server restart or an
+    overflow it reconnects and resumes after the last message received (Last-Event-ID), so
+    nothing is missed or printed twice."""
+    from service.tail import Refused, Tail, describe
+
+    settings = Settings()
+    params: dict[str, Any] = {"material": material or [], "jurisdiction": jurisdiction or []}
+    follower = Tail(
+        base=server or f"http://{settings.host}:{settings.port}",
+        path="/events/stream" if view == "events" else f"/views/{view}/stream",
+        params={k: v for k, v in params.items() if v},
+        key=key,
+        last_id=after,
+    )
+    try:
+        for message in follower.messages(limit=count):
+            if as_json:
+                print(json.dumps(message, ensure_ascii=False), flush=True)
+            else:
+                console.print(describe(message))
+    except KeyboardInterrupt:
+        return
+    except Refused as refused:
+        errors.print(str(refused))
+        raise typer.Exit(1) from None
 
 
 def _progress() -> Progress:

@@ -67,6 +67,9 @@ class Subscriber:
     queue: asyncio.Queue[Any]
     overflowed: bool = False
 
+    def room(self) -> int:
+        return self.queue.maxsize - self.queue.qsize()
+
     def offer(self, item: Any) -> bool:
         """Queue ``item``; False when the queue was full (the subscriber is then cut off)."""
         if self.overflowed:
@@ -203,17 +206,32 @@ class StreamHub:
             start = self.delivered[update.stream]
             for subscriber in list(self._subscribers[update.stream]):
                 if update.steps is None:
-                    subscriber.offer(Missed(start, update.end))
+                    self._offer(subscriber, Missed(start, update.end))
                     continue
+                messages = []
                 for step in update.steps:
                     key = (id(step), subscriber.chosen)
                     if key not in rendered:
                         rendered[key] = render(step, subscriber.chosen)
                     message = rendered[key]
-                    if message is not None and not subscriber.offer(message):
-                        self.metrics.stream_overflows.inc()
+                    if message is not None:
+                        messages.append(message)
+                if len(messages) > 1 and len(messages) > subscriber.room():
+                    # A burst (a large batch) larger than the room left: one marker to read it
+                    # from the store at the subscriber's pace, rather than cutting it off.
+                    self._offer(subscriber, Missed(start, update.end))
+                    continue
+                for message in messages:
+                    if not self._offer(subscriber, message):
                         break
             self.delivered[update.stream] = update.end
+
+    def _offer(self, subscriber: Subscriber, item: Any) -> bool:
+        already = subscriber.overflowed
+        taken = subscriber.offer(item)
+        if not taken and not already:
+            self.metrics.stream_overflows.inc()
+        return taken
 
     def subscribe(self, stream: str, chosen: Filter) -> Subscriber:
         """Join ``stream``: live steps after the point delivered so far will be queued."""

@@ -121,8 +121,8 @@ def log_events(timeline: Timeline, after: int, upto: int) -> dict[int, LoggedEve
     return {e.position: e for e in logged}
 
 
-def log_steps(events: dict[int, LoggedEvent]) -> list[Step]:
-    return [Step(LOG, Point(p), event=e) for p, e in sorted(events.items())]
+def log_steps(events: dict[int, LoggedEvent], after: int, upto: int) -> list[Step]:
+    return [Step(LOG, Point(p), event=e) for p, e in sorted(events.items()) if after < p <= upto]
 
 
 def replay(
@@ -144,7 +144,7 @@ def replay(
         upto = min(position + CHUNK, end.position)
         events = known if known is not None else log_events(host.timeline, position, upto)
         if stream == LOG:
-            yield log_steps(events)
+            yield log_steps(events, position, upto)
         else:
             yield event_steps(host, stream, position, upto, end.day, events)
         position = upto

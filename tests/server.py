@@ -31,10 +31,13 @@ def server_env(directory: Path, **extra: str) -> dict[str, str]:
 
 
 @contextmanager
-def running_server(directory: Path, **extra: str) -> Iterator[tuple[str, Path]]:
-    """A real uvicorn process on a free port; yields its base URL once it answers, and the file
-    its output goes to (a file, not a pipe: an unread pipe fills up and stalls the server)."""
-    port = free_port()
+def running_server(
+    directory: Path, port: int | None = None, **extra: str
+) -> Iterator[tuple[str, Path]]:
+    """A real uvicorn process (on a free port unless given); yields its base URL once it
+    answers, and the file its output goes to (a file, not a pipe: an unread pipe fills up and
+    stalls the server)."""
+    port = port or free_port()
     output = directory / f"server-{port}.log"
     process = subprocess.Popen(
         [*CLI, "serve", "--port", str(port)],

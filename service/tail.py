@@ -1,0 +1,109 @@
+"""Following a live stream from the terminal, through network errors and server restarts.
+
+The follower remembers the ``id`` of the last message it received and reconnects with it as
+``Last-Event-ID``: the server replays exactly what came after (see ``service.stream_steps``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from httpx_sse import SSEError, connect_sse
+from rich.markup import escape
+
+RETRY_FIRST_SECONDS = 0.2
+RETRY_MOST_SECONDS = 5.0
+READ_TIMEOUT_SECONDS = 60.0  # several heartbeats: a silent connection is a dead one
+
+
+class Refused(Exception):
+    """The server answered with an error that retrying will not fix (a bad filter, a bad
+    key)."""
+
+
+@dataclass
+class Tail:
+    base: str
+    path: str
+    params: dict[str, Any] = field(default_factory=dict)
+    key: str | None = None
+    last_id: str | None = None
+    reconnects: int = 0
+
+    def messages(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Each message as ``{"id", "event", "data"}``, for ever (or ``limit`` of them)."""
+        delivered = 0
+        wait = RETRY_FIRST_SECONDS
+        timeout = httpx.Timeout(5.0, read=READ_TIMEOUT_SECONDS)
+        with httpx.Client(base_url=self.base, timeout=timeout) as client:
+            while limit is None or delivered < limit:
+                try:
+                    for message in self._connection(client):
+                        wait = RETRY_FIRST_SECONDS
+                        delivered += 1
+                        yield message
+                        if limit is not None and delivered >= limit:
+                            return
+                except (httpx.TransportError, SSEError):
+                    pass
+                # The stream ended (server stopping, overflow) or broke: resume after the
+                # last message received.
+                self.reconnects += 1
+                time.sleep(wait)
+                wait = min(wait * 2, RETRY_MOST_SECONDS)
+
+    def _connection(self, client: httpx.Client) -> Iterator[dict[str, Any]]:
+        headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
+        if self.last_id is not None:
+            headers["Last-Event-ID"] = self.last_id
+        with connect_sse(client, "GET", self.path, params=self.params, headers=headers) as source:
+            response = source.response
+            if response.status_code in (401, 403, 404, 409, 422):
+                response.read()
+                raise Refused(_error_text(response))
+            if response.status_code != 200:
+                return  # 503 while the server catches up, a proxy's 502: try again
+            for event in source.iter_sse():
+                if event.id:
+                    self.last_id = event.id
+                yield {"id": event.id or None, "event": event.event, "data": json.loads(event.data)}
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        return str(response.json()["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        return f"HTTP {response.status_code}"
+
+
+def describe(message: dict[str, Any]) -> str:
+    """One message as lines of Rich markup for the terminal."""
+    data = message["data"]
+    kind = message["event"]
+    head = f"[bold]{escape(message['id'] or '')}[/bold] [cyan]{escape(kind)}[/cyan]"
+    if kind == "overflow":
+        return f"{head} fell behind; resuming after {escape(data['resume_after'])}"
+    if "items" not in data:  # the raw log
+        event = data["event"]
+        return f"{head} {escape(event['policy_id'])} {escape(event['title'])}"
+    lines = [head]
+    if data.get("transition"):
+        lines[0] += f" {data['transition']['from']} -> {data['transition']['to']}"
+    elif data.get("event"):
+        event = data["event"]["event"]
+        lines[0] += f" (by {escape(event['type'])} {escape(event['event_id'])})"
+    for entry in data["items"]:
+        item = entry["item"]
+        status = f" {item['status']}" if "status" in item else ""
+        name = item.get("title") or ""
+        name = name if len(name) <= 80 else name[:79] + "…"
+        lines.append(
+            f"  {entry['change']:>7} {escape(item.get('policy_id', ''))}{escape(status)} "
+            f"{escape(name)}"
+        )
+    return "\n".join(lines)
