@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import lag, reads, rebuild, write_path
+from bench import lag, reads, rebuild, streams, write_path
 
 BENCHMARKS = {
     "write-path": write_path.run,
     "rebuild": rebuild.run,
     "projection-lag": lag.run,
     "as-of-reads": reads.run,
+    "streams": streams.run,
 }
 
 

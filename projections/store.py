@@ -29,7 +29,7 @@ INF = 2_147_483_647  # "open": the largest rtree_i32 coordinate
 # all slots measured 80 ms per read at 1M events against 2 ms for a tree of its own: boxes of
 # other views, open-ended in both directions, defeated the tree's pruning.)
 ENDED = frozenset({"lifted", "expired", "abandoned"})
-SCHEMA_VERSION = 4  # raise when the layout of the view tables changes
+SCHEMA_VERSION = 5  # raise when the layout of the view tables changes
 
 
 def rtree(slot: int, ended: bool) -> str:
@@ -86,7 +86,11 @@ _SCHEMA = (
     "CREATE INDEX IF NOT EXISTS view_rows_sorted ON view_rows (slot, sort_key)",
     # Live streams read what changed between two positions: rows opened or closed in between.
     "CREATE INDEX IF NOT EXISTS view_rows_opened ON view_rows (slot, sys_from)",
-    "CREATE INDEX IF NOT EXISTS view_rows_closed ON view_rows (slot, sys_until)",
+    # Partial: an index of every current row by (slot, sys_until) would lure the planner away
+    # from view_rows_current for "the current rows of this policy" (measured: 15% of a
+    # server's CPU at 200 events/s).
+    f"""CREATE INDEX IF NOT EXISTS view_rows_closed ON view_rows (slot, sys_until)
+        WHERE sys_until < {INF}""",
     "CREATE VIRTUAL TABLE IF NOT EXISTS view_text USING fts5(text)",
 )
 
@@ -211,6 +215,17 @@ class ViewStore(SQLiteTrackingRecorder):
 
     def position(self, slot: Slot) -> int:
         return int(self.max_tracking_id(_tracking_name(slot.slot)) or 0)
+
+    def active_positions(self) -> dict[str, int]:
+        """Each view's position (its active slot's), read in one transaction."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT slot, view FROM view_slots WHERE active = 1")
+            slots = c.fetchall()
+            positions = {}
+            for slot, view in slots:
+                c.execute(self.select_max_tracking_id_statement, [_tracking_name(slot)])
+                positions[view] = int(c.fetchone()[0] or 0)
+            return positions
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -365,7 +380,8 @@ class ViewStore(SQLiteTrackingRecorder):
                 f"WHERE slot = ? AND sys_from > ? AND sys_from <= ? AND {clauses} "
                 "UNION ALL "
                 "SELECT entity, sys_from, sys_until, body FROM view_rows "
-                f"WHERE slot = ? AND sys_until > ? AND sys_until <= ? AND {clauses}",
+                f"WHERE slot = ? AND sys_until > ? AND sys_until <= ? AND sys_until < {INF} "
+                f"AND {clauses}",
                 [slot.slot, after, upto, *day, slot.slot, after, upto, *day],
             )
             return [RowVersion(r[0], r[1], r[2], json.loads(r[3])) for r in c.fetchall()]

@@ -118,6 +118,9 @@ class ProjectionHost:
     def position(self, view: str) -> int:
         return self.store.position(self.slot(view))
 
+    def positions(self) -> dict[str, int]:
+        return self.store.active_positions()
+
     def stab(
         self, view: str, position: int, on: date, *, ended: bool = False
     ) -> list[dict[str, Any]]:

@@ -35,6 +35,8 @@ from service.view_filters import ItemFilter, LogFilter
 
 log = logging.getLogger("policy_timeline.streams")
 POLL_SECONDS = 0.2
+GATHER_SECONDS = 0.01
+COALESCE_MOST = 256  # waiting messages joined into one write
 STREAMS = (LOG, *VIEWS)
 
 Filter = ItemFilter | LogFilter
@@ -143,7 +145,10 @@ class StreamHub:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.wake.wait(self.poll)
+            if self.wake.wait(self.poll):
+                # Let the writes of the next few milliseconds join this pass: one pass (and
+                # one write per subscriber) for several events instead of one each.
+                self._stop.wait(GATHER_SECONDS)
             self.wake.clear()
             try:
                 updates = self._advance()
@@ -159,14 +164,12 @@ class StreamHub:
         watched = self._watched
         timeline = self.projections.timeline
         head = timeline.position()
+        positions = {LOG: head, **self.projections.positions()}
         ends: dict[str, Point] = {}
         behind = False
         for stream in STREAMS:
             old = self._reached[stream]
-            try:
-                position = head if stream == LOG else self.projections.position(stream)
-            except SlotGone:
-                continue
+            position = positions.get(stream, old.position)
             if position < old.position:
                 continue  # a rebuilt view still catching up: wait for it
             end = Point(min(position, old.position + CHUNK), today if dated(stream) else None)
@@ -251,46 +254,58 @@ class StreamHub:
 
     async def messages(self, subscriber: Subscriber, start: Point | None) -> AsyncIterator[bytes]:
         """What ``subscriber`` is sent: the steps it missed since ``start`` (read from the
-        store), then live steps, until it disconnects, overflows or the server stops."""
+        store), then live steps, until it disconnects, overflows or the server stops. Messages
+        already waiting go out together in one write: under load, fewer and larger sends."""
         last = subscriber.joined
+        queue = subscriber.queue
         try:
             if start is not None:
-                async for message in self._replayed(subscriber, start, subscriber.joined):
-                    yield message.data
-                    last = message.point
+                async for data in self._replayed(subscriber, start, subscriber.joined):
+                    yield data
                 last = subscriber.joined
+            held: Any = None
             while True:
-                item = await subscriber.queue.get()
+                item = held if held is not None else await queue.get()
+                held = None
                 if item is CLOSED:
                     return
                 if item is OVERFLOW:
                     yield overflow_message(last, self.queue_size)
                     return
                 if isinstance(item, Missed):
-                    async for message in self._replayed(subscriber, item.start, item.end):
-                        yield message.data
-                        last = message.point
+                    async for data in self._replayed(subscriber, item.start, item.end):
+                        yield data
                     last = item.end
                     continue
-                yield item.data
-                self.metrics.stream_messages.inc()
+                parts = [item.data]
                 last = item.point
+                while len(parts) < COALESCE_MOST and not queue.empty():
+                    following = queue.get_nowait()
+                    if not isinstance(following, Message):
+                        held = following
+                        break
+                    parts.append(following.data)
+                    last = following.point
+                yield b"".join(parts)
+                self.metrics.stream_messages.inc(len(parts))
         finally:
             self.unsubscribe(subscriber)
 
     async def _replayed(
         self, subscriber: Subscriber, start: Point, end: Point
-    ) -> AsyncIterator[Message]:
+    ) -> AsyncIterator[bytes]:
+        """The messages from ``start`` to ``end`` for ``subscriber``, read from the store a
+        chunk at a time (each chunk's messages joined)."""
         chunks: Iterator[list[Step]] = replay(self.projections, subscriber.stream, start, end)
         while True:
             chunk = await anyio.to_thread.run_sync(next, chunks, None)
             if chunk is None:
                 return
-            for step in chunk:
-                message = render(step, subscriber.chosen)
-                if message is not None:
-                    self.metrics.stream_messages.inc()
-                    yield message
+            rendered = [render(step, subscriber.chosen) for step in chunk]
+            messages = [m for m in rendered if m is not None]
+            if messages:
+                self.metrics.stream_messages.inc(len(messages))
+                yield b"".join(m.data for m in messages)
 
 
 # --- messages ----------------------------------------------------------------------------------
