@@ -120,7 +120,7 @@ def percentile(values: list[float], share: float) -> float:
 def run() -> None:
     rows = []
     held: dict[int, int] = {}
-    plan = [(200, [100, 400, 800]), (10, [1000, 2000, 3000])]
+    plan = [(200, [100, 400, 800, 1200]), (10, [1000, 1500, 2000, 3000])]
     for rate, levels in plan:
         for subscribers in levels:
             with (

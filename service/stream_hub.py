@@ -69,6 +69,12 @@ class Subscriber:
     queue: asyncio.Queue[Any]
     overflowed: bool = False
 
+    def close(self) -> None:
+        """End the stream after what it is sending now (server shutting down)."""
+        while self.queue.full():
+            self.queue.get_nowait()
+        self.queue.put_nowait(CLOSED)
+
     def room(self) -> int:
         return self.queue.maxsize - self.queue.qsize()
 
@@ -138,7 +144,7 @@ class StreamHub:
             self._thread.join(timeout=10)
         for subscribers in self._subscribers.values():
             for subscriber in subscribers:
-                subscriber.queue.put_nowait(CLOSED)
+                subscriber.close()
 
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()
@@ -252,12 +258,21 @@ class StreamHub:
             self._watched = frozenset(s for s, subs in self._subscribers.items() if subs)
             self.metrics.stream_subscribers.labels(subscriber.stream).dec()
 
-    async def messages(self, subscriber: Subscriber, start: Point | None) -> AsyncIterator[bytes]:
+    async def messages(
+        self, subscriber: Subscriber, start: Point | None, closing: anyio.Event
+    ) -> AsyncIterator[bytes]:
         """What ``subscriber`` is sent: the steps it missed since ``start`` (read from the
-        store), then live steps, until it disconnects, overflows or the server stops. Messages
-        already waiting go out together in one write: under load, fewer and larger sends."""
+        store), then live steps, until it disconnects, overflows or ``closing`` is set (the
+        server is stopping: the stream then ends cleanly). Messages already waiting go out
+        together in one write: under load, fewer and larger sends."""
         last = subscriber.joined
         queue = subscriber.queue
+
+        async def close_when_stopping() -> None:
+            await closing.wait()
+            subscriber.close()
+
+        watcher = asyncio.create_task(close_when_stopping())
         try:
             if start is not None:
                 async for data in self._replayed(subscriber, start, subscriber.joined):
@@ -289,6 +304,7 @@ class StreamHub:
                 yield b"".join(parts)
                 self.metrics.stream_messages.inc(len(parts))
         finally:
+            watcher.cancel()
             self.unsubscribe(subscriber)
 
     async def _replayed(

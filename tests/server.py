@@ -35,8 +35,17 @@ def running_server(
     directory: Path, port: int | None = None, **extra: str
 ) -> Iterator[tuple[str, Path]]:
     """A real uvicorn process (on a free port unless given); yields its base URL once it
-    answers, and the file its output goes to (a file, not a pipe: an unread pipe fills up and
-    stalls the server)."""
+    answers, and the file its output goes to."""
+    with server_process(directory, port, **extra) as (base, output, _):
+        yield base, output
+
+
+@contextmanager
+def server_process(
+    directory: Path, port: int | None = None, **extra: str
+) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
+    """As :func:`running_server`, with the process too. Output goes to a file, not a pipe: an
+    unread pipe fills up and stalls the server."""
     port = port or free_port()
     output = directory / f"server-{port}.log"
     process = subprocess.Popen(
@@ -52,9 +61,7 @@ def running_server(
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(
-                    f"server exited: {process.stdout.read() if process.stdout else ''}"
-                )
+                raise RuntimeError(f"server exited: {output.read_text()}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
@@ -63,7 +70,7 @@ def running_server(
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start within 30 s")
             time.sleep(0.1)
-        yield base, output
+        yield base, output, process
     finally:
         process.terminate()
         try:

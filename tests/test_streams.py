@@ -9,6 +9,7 @@ position checked, exactly the view read at that position.
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import threading
@@ -22,7 +23,7 @@ import httpx
 import pytest
 
 from bench.synthetic import sequence
-from tests.server import CLI, free_port, running_server, server_env
+from tests.server import CLI, free_port, running_server, server_env, server_process
 from tests.stream_client import Message, Subscriber, read_view, wait_for_views
 
 KEY = "stream-test-key"
@@ -213,6 +214,27 @@ def test_tail_resumes_across_a_server_restart(tmp_path: Path) -> None:
             tail.wait(10)
 
 
+def test_streams_end_promptly_when_the_server_stops(tmp_path: Path) -> None:
+    with server_process(tmp_path, POLICY_TIMELINE_ADMIN_KEY=KEY) as (base, output, process):
+        subscribers = [
+            Subscriber(base, stream_path(view), quiet=30) for view in ("goals", "events")
+        ]
+        for subscriber in subscribers:
+            subscriber.done.set()  # one connection each: end when the server ends it
+            subscriber.start()
+            assert subscriber.connected.wait(10)
+        stopping = time.monotonic()
+        process.terminate()
+        for subscriber in subscribers:
+            subscriber.join(10)
+            assert not subscriber.is_alive() and subscriber.error is None
+        process.wait(10)
+        assert time.monotonic() - stopping < 5
+        # uvicorn re-raises the signal it stopped for once it has shut down cleanly
+        assert process.returncode in (0, -signal.SIGTERM)
+        assert "Application shutdown complete" in output.read_text()
+
+
 def _lines(path: Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8") if path.exists() else ""
     return [json.loads(line) for line in text.splitlines() if line.startswith("{")]
@@ -356,7 +378,7 @@ def test_a_suspension_ending_on_a_fake_clock_day_sends_one_transition(
     assert [i["status"] for i in before["items"]] == ["suspended"]
     subscriber = Subscriber(
         base, "/views/active-export-controls/stream", {"material": "Dy"},
-        after=f"{before['position']}@2026-03-01", quiet=1.0,
+        after=f"{before['position']}@2026-03-01", quiet=5.0,  # no reconnect while quiet
     )  # fmt: skip
     subscriber.start()
     assert subscriber.connected.wait(10)
@@ -369,7 +391,7 @@ def test_a_suspension_ending_on_a_fake_clock_day_sends_one_transition(
     time.sleep(1.0)
     subscriber.done.set()
     subscriber.join(10)
-    assert subscriber.error is None
+    assert subscriber.error is None and subscriber.connects == 1
     [(message_id, kind, data)] = subscriber.messages
     assert (message_id, kind) == (f"{before['position']}@2026-03-03", "transition")
     assert data["transition"] == {"from": "2026-03-02", "to": "2026-03-03"}

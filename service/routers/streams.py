@@ -9,6 +9,7 @@ import asyncio
 import time
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Header, Query, Request
 from sse_starlette import EventSourceResponse
 
@@ -32,6 +33,7 @@ router = APIRouter(tags=["streams"], dependencies=[Depends(require_reader)])
 
 SEND_TIMEOUT_SECONDS = 60  # a client that takes no data for this long is disconnected
 JOIN_WAIT_SECONDS = 5.0
+SHUTDOWN_GRACE_SECONDS = 2.0  # for a stream to end cleanly before it is cut
 
 AfterParam = Annotated[
     str | None,
@@ -63,10 +65,13 @@ async def open_stream(
     if start is not None and start.day is None and dated(stream):
         start = Point(start.position, subscriber.joined.day)  # a view read's position: today
     settings = request.app.state.settings
+    closing = anyio.Event()  # set by sse-starlette when the server begins to stop
     return EventSourceResponse(
-        hub.messages(subscriber, start),
+        hub.messages(subscriber, start, closing),
         ping=settings.stream_heartbeat_seconds,
         send_timeout=SEND_TIMEOUT_SECONDS,
+        shutdown_event=closing,
+        shutdown_grace_period=SHUTDOWN_GRACE_SECONDS,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
