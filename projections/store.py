@@ -211,10 +211,10 @@ class ViewStore(SQLiteTrackingRecorder):
         )
         c.execute("DELETE FROM view_rows WHERE slot = ?", [slot])
         c.execute("DELETE FROM view_slots WHERE slot = ?", [slot])
-        c.execute("DELETE FROM tracking WHERE application_name = ?", [_tracking_name(slot)])
+        c.execute("DELETE FROM tracking WHERE application_name = ?", [tracking_name(slot)])
 
     def position(self, slot: Slot) -> int:
-        return int(self.max_tracking_id(_tracking_name(slot.slot)) or 0)
+        return int(self.max_tracking_id(tracking_name(slot.slot)) or 0)
 
     def active_positions(self) -> dict[str, int]:
         """Each view's position (its active slot's), read in one transaction."""
@@ -223,7 +223,7 @@ class ViewStore(SQLiteTrackingRecorder):
             slots = c.fetchall()
             positions = {}
             for slot, view in slots:
-                c.execute(self.select_max_tracking_id_statement, [_tracking_name(slot)])
+                c.execute(self.select_max_tracking_id_statement, [tracking_name(slot)])
                 positions[view] = int(c.fetchone()[0] or 0)
             return positions
 
@@ -245,7 +245,7 @@ class ViewStore(SQLiteTrackingRecorder):
             # Write first: taking SQLite's write lock before reading anything lets the busy
             # timeout queue this behind another process's write instead of failing it.
             for slot_id, position in batch.positions.items():
-                self._insert_tracking(c, Tracking(_tracking_name(slot_id), position))
+                self._insert_tracking(c, Tracking(tracking_name(slot_id), position))
             slots = sorted(batch.positions)
             c.execute(
                 f"SELECT slot, view FROM view_slots WHERE slot IN ({','.join('?' * len(slots))})",
@@ -321,7 +321,7 @@ class ViewStore(SQLiteTrackingRecorder):
         after: str,
         until: str,
         limit: int,
-        text: str | None = None,
+        words: Sequence[str] | None = None,
         match_keys: Sequence[str] = (),
         jurisdictions: Sequence[str] = (),
         types: Sequence[str] = (),
@@ -334,9 +334,9 @@ class ViewStore(SQLiteTrackingRecorder):
             "slot = ?", "sort_key > ?", "sort_key < ?", "sys_from <= ?", "sys_until > ?",
         ]  # fmt: skip
         params: list[Any] = [slot.slot, after, until, position, position]
-        if text:
+        if words:
             clauses.append("id IN (SELECT rowid FROM view_text WHERE view_text MATCH ?)")
-            params.append(text)
+            params.append(" ".join(f'"{w}"' for w in words))
         if match_keys:
             clauses.append(
                 "EXISTS (SELECT 1 FROM json_each(match_keys) WHERE value IN "
@@ -424,7 +424,7 @@ class SlotGone(Exception):
     """A runner tried to write to a slot a rebuild has since replaced."""
 
 
-def _tracking_name(slot: int) -> str:
+def tracking_name(slot: int) -> str:
     return f"view-slot-{slot}"
 
 

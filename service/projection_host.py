@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from eventsourcing.sqlite import SQLiteDatastore
+
 from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.runner import Runner
@@ -25,9 +27,23 @@ class UnknownView(KeyError):
     pass
 
 
-def open_views(timeline: Timeline) -> ViewStore:
-    store = ViewStore(datastore=timeline.factory.datastore)  # type: ignore[attr-defined]
+def view_store(timeline: Timeline) -> ViewStore:
+    """The view store beside the timeline's events, in the same database (tables created)."""
+    datastore = timeline.factory.datastore  # type: ignore[attr-defined]
+    store: ViewStore
+    if isinstance(datastore, SQLiteDatastore):
+        store = ViewStore(datastore=datastore)
+    else:
+        from projections.store_postgres import PostgresViewStore
+
+        store = PostgresViewStore(datastore=datastore)  # type: ignore[assignment]
     store.create_table()
+    return store
+
+
+def open_views(timeline: Timeline) -> ViewStore:
+    """The view store with an active slot for every view."""
+    store = view_store(timeline)
     for name in VIEWS:
         store.ensure_active_slot(name)
     return store

@@ -15,15 +15,22 @@ from fastapi import FastAPI
 from service.app import create_app
 from service.loader import bundled_timeline
 from service.settings import Settings
+from tests.backend import database_url, drop_created
 
 ADMIN_KEY = "test-admin-key"
 AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    yield
+    drop_created()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'timeline.db'}",
+        database_url=database_url(tmp_path),
         admin_key=ADMIN_KEY,
         state_dir=tmp_path,
         load_demo=True,
@@ -92,4 +99,4 @@ def made_up_follow_up(kind: str, **overrides: Any) -> dict[str, Any]:
 
 @pytest.fixture
 def fresh_db(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path / 'fresh.db'}"
+    yield database_url(tmp_path, "fresh")

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.backend import database_url
+
 CLI = [sys.executable, "-m", "service.cli"]
 
 
@@ -24,7 +26,7 @@ def free_port() -> int:
 
 def server_env(directory: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_TIMELINE_")}
-    env["POLICY_TIMELINE_DATABASE_URL"] = f"sqlite:///{directory / 'timeline.db'}"
+    env["POLICY_TIMELINE_DATABASE_URL"] = database_url(directory)
     env["POLICY_TIMELINE_STATE_DIR"] = str(directory)
     env.update(extra)
     return env

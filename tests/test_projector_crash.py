@@ -19,7 +19,7 @@ from domain.events import EVENT_ADAPTER
 from domain.timeline import Submission, Timeline
 from projections.registry import VIEWS
 from projections.runner import Runner
-from projections.store import ViewStore
+from service.projection_host import view_store
 from service.storage import application_env
 from tests.server import CLI, server_env
 
@@ -31,8 +31,7 @@ def test_projector_survives_sigkill(tmp_path: Path) -> None:
     rng = random.Random(20261128)
     env = server_env(tmp_path)
     timeline = Timeline(env=application_env(env["POLICY_TIMELINE_DATABASE_URL"]))
-    store = ViewStore(datastore=timeline.factory.datastore)  # type: ignore[attr-defined]
-    store.create_table()
+    store = view_store(timeline)
     for name in VIEWS:
         store.ensure_active_slot(name)
     bodies = sequence(EVENTS, seed=7)

@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 from bench.synthetic import sequence
+from tests.backend import database_url
 from tests.server import CLI, free_port, running_server, server_env, server_process
 from tests.stream_client import Message, Subscriber, read_view, wait_for_views
 
@@ -335,7 +336,7 @@ def clocked_server(tmp_path: Path) -> Any:
 
     clock = FakeClock(datetime(2026, 3, 1, 12, 0, tzinfo=UTC))
     settings = Settings(
-        database_url=f"sqlite:///{tmp_path / 'timeline.db'}",
+        database_url=database_url(tmp_path),
         admin_key=KEY,
         state_dir=tmp_path,
         load_demo=False,

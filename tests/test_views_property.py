@@ -21,8 +21,9 @@ from domain.events import EVENT_ADAPTER
 from domain.log_index import LogQuery
 from domain.timeline import Submission, Timeline
 from projections.runner import Runner
-from projections.store import ViewStore
+from service.projection_host import view_store
 from service.storage import application_env
+from tests.backend import database_url
 
 D0 = date(2025, 1, 1)
 CONTROLS = ("xx-made-up-c1", "xx-made-up-c2", "xx-made-up-c3")
@@ -208,9 +209,8 @@ def test_incremental_equals_rebuilt_equals_naive_fold(
 ) -> None:
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as directory:
-        timeline = Timeline(env=application_env(f"sqlite:///{Path(directory) / 't.db'}"))
-        store = ViewStore(datastore=timeline.factory.datastore)  # type: ignore[attr-defined]
-        store.create_table()
+        timeline = Timeline(env=application_env(database_url(Path(directory))))
+        store = view_store(timeline)
         live = [store.ensure_active_slot(v) for v in ("active-export-controls", "funding")]
         incremental = Runner(timeline, store)
         earlier: list[str] = []

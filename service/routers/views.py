@@ -200,10 +200,10 @@ def timeline_view(
     """Events in valid-time order (``announced_on``, then position), as corrected at
     ``known_at``; retracted events are left out."""
     _, moment = _when(request, "timeline", None, known_at, min_position)
-    text = _fts_query(q) if q else None
+    words = _words(q) if q is not None else None
     found = host(request).scan(
         "timeline", moment.position, after=max(after, chosen.announced_from),
-        until=chosen.announced_before, limit=limit + 1, text=text, match_keys=sorted(chosen.keys),
+        until=chosen.announced_before, limit=limit + 1, words=words, match_keys=sorted(chosen.keys),
         jurisdictions=chosen.values("jurisdiction"), types=chosen.values("type"),
         confidences=chosen.confidences(),
     )  # fmt: skip
@@ -271,11 +271,11 @@ def _when(
     return at or today(now), moment
 
 
-def _fts_query(q: str) -> str | None:
-    """Each word as a quoted FTS5 string, all required: user text never reaches FTS5's query
-    syntax (quotes, NEAR, column filters), so any input is a plain word search."""
+def _words(q: str) -> list[str]:
+    """The words of a search; every one must appear. The store quotes each as a plain word, so
+    user text never reaches a full-text query syntax (quotes, NEAR, column filters)."""
     words = [w.replace('"', "") for w in q.split()]
     words = [w for w in words if w]
     if not words:
         raise ApiError(422, "invalid", "q has no words", [{"field": "q", "message": "empty"}])
-    return " ".join(f'"{w}"' for w in words)
+    return words

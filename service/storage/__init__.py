@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 
 class UnsupportedDatabaseUrl(ValueError):
@@ -23,5 +23,27 @@ def application_env(database_url: str) -> dict[str, str]:
             "SQLITE_LOCK_TIMEOUT": "30",
             "APPLICATION_RECORDER_TOPIC": "service.storage.sqlite:IndexedSQLiteRecorder",
         }
-    scheme = urlparse(database_url).scheme or database_url
-    raise UnsupportedDatabaseUrl(f"unsupported database URL scheme {scheme!r}: use sqlite:///PATH")
+    url = urlparse(database_url)
+    if url.scheme in ("postgresql", "postgres"):
+        if not url.hostname or not url.path.strip("/"):
+            raise UnsupportedDatabaseUrl(
+                "postgresql:// needs a host and a database, e.g. "
+                "postgresql://user:password@localhost:5432/timeline"
+            )
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(url.path.strip("/")),
+            "POSTGRES_HOST": url.hostname,
+            "POSTGRES_PORT": str(url.port or 5432),
+            "POSTGRES_USER": unquote(url.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(url.password or ""),
+            # Writer, projection runner, stream hub and request threads share the pool.
+            "POSTGRES_POOL_SIZE": "8",
+            "POSTGRES_MAX_OVERFLOW": "8",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "APPLICATION_RECORDER_TOPIC": "service.storage.postgres:IndexedPostgresRecorder",
+        }
+    scheme = url.scheme or database_url
+    raise UnsupportedDatabaseUrl(
+        f"unsupported database URL scheme {scheme!r}: use sqlite:///PATH or postgresql://…"
+    )

@@ -15,6 +15,7 @@ from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.log_index import IndexRow, LogQuery
+from service.storage import index_sql
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
 
@@ -42,14 +43,6 @@ _CREATE_INDEX = (
 )
 _INSERT_ROW = "INSERT INTO event_index VALUES (?,?,?,?,?,?,?,?,?,?)"
 _INSERT_MATERIAL = "INSERT INTO event_materials VALUES (?,?)"
-_COLUMNS = (
-    "position, event_id, policy_id, version, type, jurisdiction, recorded_at, recorded_by, "
-    "digest, about"
-)
-
-
-def _placeholders(count: int) -> str:
-    return ",".join("?" * count)
 
 
 def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
@@ -60,22 +53,6 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
 def _timestamp(moment: datetime) -> str:
     """Fixed-width UTC text, so that text order is time order in the index."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _row(record: Any) -> IndexRow:
-    return IndexRow(
-        position=record["position"],
-        event_id=record["event_id"],
-        policy_id=record["policy_id"],
-        version=record["version"],
-        type=record["type"],
-        jurisdiction=record["jurisdiction"],
-        recorded_at=datetime.fromisoformat(record["recorded_at"]),
-        recorded_by=record["recorded_by"],
-        digest=record["digest"],
-        about=record["about"],
-        materials=(),
-    )
 
 
 class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
@@ -112,54 +89,27 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
         with self.datastore.transaction(commit=False) as c:
             for chunk in _chunks(list(dict.fromkeys(event_ids))):
                 c.execute(
-                    f"SELECT {_COLUMNS} FROM event_index "
-                    f"WHERE event_id IN ({_placeholders(len(chunk))})",
+                    f"SELECT {index_sql.COLUMNS} FROM event_index "
+                    f"WHERE event_id IN ({index_sql.placeholders('?', len(chunk))})",
                     list(chunk),
                 )
-                found.update((r["event_id"], _row(r)) for r in c.fetchall())
+                found.update((r["event_id"], index_sql.row(r)) for r in c.fetchall())
         return found
 
     def existing_policy_ids(self, policy_ids: Sequence[str]) -> set[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                "SELECT policy_id FROM event_index "
-                f"WHERE version = 1 AND policy_id IN ({_placeholders(len(policy_ids))})",
+                "SELECT policy_id FROM event_index WHERE version = 1 "
+                f"AND policy_id IN ({index_sql.placeholders('?', len(policy_ids))})",
                 list(policy_ids),
             )
             return {r["policy_id"] for r in c.fetchall()}
 
     def find(self, query: LogQuery) -> list[IndexRow]:
-        clauses = ["position > ?"]
-        params: list[Any] = [query.after]
-        if query.until_position is not None:
-            clauses.append("position <= ?")
-            params.append(query.until_position)
-        if query.types:
-            clauses.append(f"type IN ({_placeholders(len(query.types))})")
-            params.extend(query.types)
-        if query.jurisdictions:
-            clauses.append(f"jurisdiction IN ({_placeholders(len(query.jurisdictions))})")
-            params.extend(query.jurisdictions)
-        if query.policy_id is not None:
-            clauses.append("policy_id = ?")
-            params.append(query.policy_id)
-        if query.about is not None:
-            clauses.append("about = ?")
-            params.append(query.about)
-        if query.material_keys:
-            clauses.append(
-                "position IN (SELECT position FROM event_materials "
-                f"WHERE material IN ({_placeholders(len(query.material_keys))}))"
-            )
-            params.extend(sorted(query.material_keys))
-        params.append(query.limit)
-        statement = (
-            f"SELECT {_COLUMNS} FROM event_index WHERE {' AND '.join(clauses)} "
-            "ORDER BY position LIMIT ?"
-        )
+        statement, params = index_sql.find(query, "?")
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
-            return [_row(r) for r in c.fetchall()]
+            return [index_sql.row(r) for r in c.fetchall()]
 
     def position_at(self, moment: datetime) -> int:
         with self.datastore.transaction(commit=False) as c:
@@ -175,7 +125,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
             for chunk in _chunks(list(positions)):
                 c.execute(
                     f"SELECT rowid, * FROM {self.events_table_name} "
-                    f"WHERE rowid IN ({_placeholders(len(chunk))})",
+                    f"WHERE rowid IN ({index_sql.placeholders('?', len(chunk))})",
                     list(chunk),
                 )
                 found.extend(
@@ -193,19 +143,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
     def policy_ids(
         self, after: str, limit: int, opening_types: Sequence[str], jurisdictions: Sequence[str]
     ) -> list[str]:
-        clauses = ["version = 1", "policy_id > ?"]
-        params: list[Any] = [after]
-        if opening_types:
-            clauses.append(f"type IN ({_placeholders(len(opening_types))})")
-            params.extend(opening_types)
-        if jurisdictions:
-            clauses.append(f"jurisdiction IN ({_placeholders(len(jurisdictions))})")
-            params.extend(jurisdictions)
-        params.append(limit)
+        statement, params = index_sql.policy_ids(after, limit, opening_types, jurisdictions, "?")
         with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT policy_id FROM event_index WHERE {' AND '.join(clauses)} "
-                "ORDER BY policy_id LIMIT ?",
-                params,
-            )
+            c.execute(statement, params)
             return [r["policy_id"] for r in c.fetchall()]

@@ -1,0 +1,145 @@
+"""The PostgreSQL application recorder, extended with the event index (see
+``domain.log_index``), as ``service.storage.sqlite`` does for SQLite.
+
+Index rows are inserted inside the library's own insert transaction, right after the events
+have their positions, so an event and its index row are stored together or not at all. Schema
+creation takes an advisory lock, so that processes starting at once do not race.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from domain.log_index import IndexRow, LogQuery
+from service.storage import index_sql
+
+SCHEMA_LOCK = 7_421_100  # pg_advisory_xact_lock key held while creating tables
+
+_CREATE_INDEX = (
+    """CREATE TABLE IF NOT EXISTS event_index (
+        position BIGINT PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        policy_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        jurisdiction TEXT NOT NULL,
+        recorded_at TIMESTAMPTZ NOT NULL,
+        recorded_by TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        about TEXT)""",
+    "CREATE UNIQUE INDEX IF NOT EXISTS event_index_policy ON event_index (policy_id, version)",
+    "CREATE INDEX IF NOT EXISTS event_index_type ON event_index (type, position)",
+    "CREATE INDEX IF NOT EXISTS event_index_jurisdiction ON event_index (jurisdiction, position)",
+    "CREATE INDEX IF NOT EXISTS event_index_about ON event_index (about) WHERE about IS NOT NULL",
+    "CREATE INDEX IF NOT EXISTS event_index_recorded_at ON event_index (recorded_at)",
+    """CREATE TABLE IF NOT EXISTS event_materials (
+        material TEXT NOT NULL,
+        position BIGINT NOT NULL,
+        PRIMARY KEY (material, position))""",
+)
+_INSERT_ROW = "INSERT INTO event_index VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
+_INSERT_MATERIAL = "INSERT INTO event_materials VALUES (%s,%s)"
+
+
+def create_tables_locked(curs: Cursor[DictRow]) -> None:
+    """Serialise schema creation across processes for the rest of this transaction."""
+    curs.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
+
+
+class IndexedPostgresRecorder(PostgresApplicationRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sql_create_statements.extend(SQL(s).format() for s in _CREATE_INDEX)  # type: ignore[arg-type]
+
+    def _create_table(self, curs: Cursor[DictRow]) -> None:
+        create_tables_locked(curs)
+        super()._create_table(curs)
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        *,
+        index_rows: Sequence[IndexRow] = (),
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        if index_rows:
+            # The application passes one row per stored event, in the same order.
+            assert positions is not None and len(positions) == len(index_rows)
+            values: list[tuple[Any, ...]] = []
+            materials: list[tuple[str, int]] = []
+            for row, position in zip(index_rows, positions, strict=True):
+                values.append(
+                    (position, row.event_id, row.policy_id, row.version, row.type,
+                     row.jurisdiction, row.recorded_at, row.recorded_by, row.digest, row.about)
+                )  # fmt: skip
+                materials.extend((m, position) for m in row.materials)
+            curs.executemany(_INSERT_ROW, values)
+            if materials:
+                curs.executemany(_INSERT_MATERIAL, materials)
+        return positions
+
+    def receipts(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT {index_sql.COLUMNS} FROM event_index WHERE event_id = ANY(%s)",
+                [list(dict.fromkeys(event_ids))],
+            )
+            return {r["event_id"]: index_sql.row(r) for r in c.fetchall()}
+
+    def existing_policy_ids(self, policy_ids: Sequence[str]) -> set[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT policy_id FROM event_index WHERE version = 1 AND policy_id = ANY(%s)",
+                [list(policy_ids)],
+            )
+            return {r["policy_id"] for r in c.fetchall()}
+
+    def find(self, query: LogQuery) -> list[IndexRow]:
+        statement, params = index_sql.find(query, "%s")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)
+            return [index_sql.row(r) for r in c.fetchall()]
+
+    def position_at(self, moment: datetime) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT MAX(position) AS found FROM event_index WHERE recorded_at <= %s", [moment]
+            )
+            found = c.fetchone()
+        return int((found or {}).get("found") or 0)
+
+    def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT * FROM {self.events_table_name} WHERE notification_id = ANY(%s) "
+                "ORDER BY notification_id",
+                [list(positions)],
+            )
+            return [
+                Notification(
+                    id=r["notification_id"],
+                    originator_id=r["originator_id"],
+                    originator_version=r["originator_version"],
+                    topic=r["topic"],
+                    state=bytes(r["state"]),
+                )
+                for r in c.fetchall()
+            ]
+
+    def policy_ids(
+        self, after: str, limit: int, opening_types: Sequence[str], jurisdictions: Sequence[str]
+    ) -> list[str]:
+        statement, params = index_sql.policy_ids(after, limit, opening_types, jurisdictions, "%s")
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(statement, params)  # type: ignore[arg-type]
+            return [r["policy_id"] for r in c.fetchall()]
