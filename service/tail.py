@@ -69,6 +69,8 @@ class Tail:
             if response.status_code != 200:
                 return  # 503 while the server catches up, a proxy's 502: try again
             for event in source.iter_sse():
+                if not event.data:
+                    continue  # a heartbeat: httpx-sse reports one as an empty message
                 if event.id:
                     self.last_id = event.id
                 yield {"id": event.id or None, "event": event.event, "data": json.loads(event.data)}

@@ -59,6 +59,8 @@ class Subscriber(threading.Thread):
             received = 0
             try:
                 for event in source.iter_sse():
+                    if not event.data:
+                        continue  # a heartbeat: httpx-sse reports one as an empty message
                     self.messages.append((event.id, event.event, json.loads(event.data)))
                     received += 1
                     if self.drop_every and received >= self.drop_every:
