@@ -20,10 +20,21 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 serve: $(VENV)/.installed
 	$(BIN)/policy-timeline serve
 
+# The suite runs on SQLite, then again on PostgreSQL when a server answers at
+# POLICY_TIMELINE_TEST_POSTGRES_URL (default postgresql://postgres:postgres@localhost:5432/postgres).
+# POLICY_TIMELINE_REQUIRE_POSTGRES=1 (CI) makes a missing server a failure instead of a skip.
 test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
+	@if $(BIN)/python -m tests.backend; then \
+		echo "== the same suite on PostgreSQL"; \
+		POLICY_TIMELINE_TEST_BACKEND=postgres $(BIN)/python -m pytest; \
+	elif [ -n "$$POLICY_TIMELINE_REQUIRE_POSTGRES" ]; then \
+		echo "PostgreSQL is required but no server answers at POLICY_TIMELINE_TEST_POSTGRES_URL"; exit 1; \
+	else \
+		echo "== SKIPPED the PostgreSQL half: no server answers at POLICY_TIMELINE_TEST_POSTGRES_URL"; \
+	fi
 
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check .

@@ -42,3 +42,16 @@ def _admin(statement: str) -> None:
 
     with psycopg.connect(ADMIN_URL, autocommit=True) as connection:
         connection.execute(statement)  # type: ignore[arg-type]
+
+
+def reachable() -> bool:
+    try:
+        _admin("SELECT 1")
+    except Exception:
+        return False
+    return True
+
+
+if __name__ == "__main__":
+    # `python -m tests.backend`: exit 0 when the PostgreSQL test server answers (make test).
+    raise SystemExit(0 if reachable() else 1)
