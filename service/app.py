@@ -23,6 +23,7 @@ from service.projection_host import ProjectionHost
 from service.routers import diff, events, ops, policies, streams, views
 from service.settings import Settings
 from service.storage import application_env
+from service.storage.projector_lock import ProjectorLock
 from service.stream_hub import StreamHub
 from service.writer import Writer
 
@@ -76,7 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             added = load_demo_if_empty(timeline)
             if added:
                 log.info("loaded %d events of the bundled timeline", added)
-        projections = ProjectionHost(timeline)
+        projections = ProjectionHost(timeline, ProjectorLock(settings.database_url))
         if settings.run_projections:
             # Views answer from the first request on when the backlog is small (the bundled
             # timeline); a large backlog is applied in the background while serving.

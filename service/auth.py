@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import os
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,10 @@ class Keyring:
             return cls(_digest(key_file.read_text().strip())), None
         state_dir.mkdir(parents=True, exist_ok=True)
         key = "pt_" + secrets.token_urlsafe(32)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker of this server wrote it a moment ago
+            return cls(_digest(_written_key(key_file))), None
         with os.fdopen(descriptor, "w") as handle:
             handle.write(key + "\n")
         return cls(_digest(key)), key
@@ -52,6 +56,15 @@ class Keyring:
         if hmac.compare_digest(_digest(key), self._admin):
             return Principal("admin", "admin")
         return None
+
+
+def _written_key(key_file: Path) -> str:
+    for _ in range(50):
+        key = key_file.read_text().strip()
+        if key:
+            return key
+        time.sleep(0.1)
+    raise RuntimeError(f"{key_file} stays empty")
 
 
 def bearer_key(request: Request) -> str | None:

@@ -30,17 +30,20 @@ errors = Console(stderr=True)
 def serve(
     host: Annotated[str | None, typer.Option(help="default: POLICY_TIMELINE_HOST")] = None,
     port: Annotated[int | None, typer.Option(help="default: POLICY_TIMELINE_PORT")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes sharing the port (one of them projects)")
+    ] = 1,
 ) -> None:
     """Start the HTTP service (loads the bundled real timeline into an empty store)."""
     import uvicorn
 
-    from service.app import create_app
-
     settings = Settings()
     uvicorn.run(
-        create_app(settings),
+        "service.app:create_app",
+        factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers,
         log_level="info",
     )
 
@@ -79,21 +82,29 @@ def load(
 @app.command()
 def project() -> None:
     """Keep the views up to date as a process of its own (run `serve` with
-    POLICY_TIMELINE_RUN_PROJECTIONS=false). Stops cleanly on Ctrl-C or SIGTERM."""
+    POLICY_TIMELINE_RUN_PROJECTIONS=false). One projector runs at a time: a second one stands
+    by and takes over when the first stops or dies. Stops cleanly on Ctrl-C or SIGTERM."""
     import signal
-    import threading
 
     from service.app import open_timeline
-    from service.projection_host import POLL_SECONDS, ProjectionHost
+    from service.projection_host import ProjectionHost
+    from service.storage.projector_lock import ProjectorLock
 
-    timeline = open_timeline(Settings())
-    host = ProjectionHost(timeline)
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    settings = Settings()
+    timeline = open_timeline(settings)
+    host = ProjectionHost(timeline, ProjectorLock(settings.database_url))
+    signal.signal(signal.SIGTERM, lambda *_: host.stop())
+    signal.signal(signal.SIGINT, lambda *_: host.stop())
+    said: list[bool] = []
+
+    def standing_by() -> None:
+        if not said:
+            errors.print("standing by: another projector is running")
+            said.append(True)
+
     errors.print(f"projecting from position {host.runner.position()} of {timeline.position()}")
     try:
-        host.runner.run_forever(stop, host.wake, POLL_SECONDS)
+        host.project(on_standby=standing_by)
         errors.print(f"stopped at position {host.runner.position()}")
     finally:
         timeline.close()

@@ -19,8 +19,10 @@ from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.runner import Runner
 from projections.store import Slot, ViewStore
+from service.storage.projector_lock import ProjectorLock
 
 POLL_SECONDS = 0.2
+STANDBY_SECONDS = 1.0  # how often a standing-by process offers to take over
 
 
 class UnknownView(KeyError):
@@ -68,8 +70,12 @@ def rebuild(
 
 
 class ProjectionHost:
-    def __init__(self, timeline: Timeline) -> None:
+    """Views for one process. With a ``lock``, the runner projects only while it holds the
+    lock (one projector among all processes) and otherwise stands by to take over."""
+
+    def __init__(self, timeline: Timeline, lock: ProjectorLock | None = None) -> None:
         self.timeline = timeline
+        self.lock = lock
         self.store = open_views(timeline)
         self.runner = Runner(timeline, self.store)
         self.wake = threading.Event()
@@ -82,20 +88,31 @@ class ProjectionHost:
     # --- running -------------------------------------------------------------------------------
 
     def catch_up(self, seconds: float) -> None:
+        if self.lock is not None and not self.lock.try_acquire():
+            return  # another process projects
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline and self.runner.run_once():
             pass
 
     def start(self) -> None:
-        self._thread = threading.Thread(
-            target=self.runner.run_forever,
-            args=(self._stop, self.wake, POLL_SECONDS),
-            name="projection-runner",
-            daemon=True,
-        )
+        self._thread = threading.Thread(target=self.project, name="projection-runner", daemon=True)
         self._thread.start()
 
+    def project(self, on_standby: Callable[[], None] = lambda: None) -> None:
+        """Run the projections until stopped, whenever this process holds the lock."""
+        try:
+            while not self._stop.is_set():
+                if self.lock is None or self.lock.try_acquire():
+                    self.runner.run_forever(self._stop, self.wake, POLL_SECONDS)
+                else:
+                    on_standby()
+                    self._stop.wait(STANDBY_SECONDS)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
     def stop(self) -> None:
+        """Stop projecting (from another thread, or a signal handler)."""
         self._stop.set()
         self.wake.set()
         if self._thread is not None:
