@@ -11,17 +11,17 @@ import signal
 import subprocess
 import threading
 import time
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from bench.synthetic import sequence
 from domain.events import EVENT_ADAPTER
 from domain.timeline import Submission, Timeline
 from projections.registry import VIEWS
-from projections.runner import Runner
 from service.projection_host import view_store
 from service.storage import application_env
 from tests.server import CLI, server_env
+from tests.view_checks import assert_views_equal_a_rebuild
 
 EVENTS = 3000
 KILLS = 8
@@ -87,15 +87,5 @@ def test_projector_survives_sigkill(tmp_path: Path) -> None:
     final.terminate()
     assert final.wait(timeout=30) == 0
 
-    live = {s.view: s for s in store.active_slots()}
-    rebuilt = {name: store.new_slot(name) for name in VIEWS}
-    Runner(timeline, store, list(rebuilt.values())).run_until_caught_up()
-    first_day = date(2020, 1, 1)
-    for _ in range(60):
-        position = rng.choice([head, rng.randint(1, head)])
-        on = first_day + timedelta(days=rng.randint(0, EVENTS // 10 + 30))
-        for name in ("active-export-controls", "funding", "goals"):
-            a = sorted(store.stab(live[name], position, on), key=lambda i: i["policy_id"])
-            b = sorted(store.stab(rebuilt[name], position, on), key=lambda i: i["policy_id"])
-            assert a == b, (name, position, on)
+    assert_views_equal_a_rebuild(timeline, store, rng, date(2020, 1, 1), EVENTS // 10 + 30)
     timeline.close()
