@@ -80,6 +80,40 @@ def load(
 
 
 @app.command()
+def copy(
+    source: Annotated[str, typer.Option("--from", help="database URL to copy from")],
+    target: Annotated[str, typer.Option("--to", help="database URL of an empty store")],
+) -> None:
+    """Copy a whole timeline to another store (e.g. SQLite to PostgreSQL), keeping event ids,
+    order, record times and authors. The target's views are built when it is first served or
+    projected."""
+    from domain.timeline import Timeline
+    from service.copier import TargetNotEmpty, copy_timeline
+    from service.storage import UnsupportedDatabaseUrl, application_env
+
+    try:
+        origin = Timeline(env=application_env(source))
+        destination = Timeline(env=application_env(target))
+    except UnsupportedDatabaseUrl as error:
+        errors.print(str(error))
+        raise typer.Exit(2) from None
+    try:
+        with _progress() as progress:
+            task = progress.add_task("copying", total=origin.position())
+            report = copy_timeline(origin, destination, lambda n: progress.advance(task, n))
+    except TargetNotEmpty as error:
+        errors.print(str(error))
+        raise typer.Exit(1) from None
+    finally:
+        origin.close()
+        destination.close()
+    console.print(
+        f"copied {report.copied} events; the source ends at position {report.source_head}, "
+        f"the copy at {report.target_head}"
+    )
+
+
+@app.command()
 def project() -> None:
     """Keep the views up to date as a process of its own (run `serve` with
     POLICY_TIMELINE_RUN_PROJECTIONS=false). One projector runs at a time: a second one stands
