@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import lag, reads, rebuild, streams, write_path
+from bench import backends, lag, reads, rebuild, streams, write_path
 
 BENCHMARKS = {
     "write-path": write_path.run,
@@ -12,6 +12,7 @@ BENCHMARKS = {
     "projection-lag": lag.run,
     "as-of-reads": reads.run,
     "streams": streams.run,
+    "backends": backends.run,
 }
 
 

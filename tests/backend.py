@@ -16,12 +16,12 @@ ADMIN_URL = os.environ.get(
 created: list[str] = []
 
 
-def database_url(directory: Path, name: str = "timeline") -> str:
+def database_url(directory: Path, name: str = "timeline", backend: str = BACKEND) -> str:
     """The database for the test working in ``directory``: the same one each time it asks."""
-    if BACKEND == "sqlite":
+    if backend == "sqlite":
         return f"sqlite:///{directory / f'{name}.db'}"
-    if BACKEND != "postgres":
-        raise RuntimeError(f"POLICY_TIMELINE_TEST_BACKEND={BACKEND!r}: sqlite or postgres")
+    if backend != "postgres":
+        raise RuntimeError(f"POLICY_TIMELINE_TEST_BACKEND={backend!r}: sqlite or postgres")
     digest = hashlib.sha1(f"{directory}/{name}".encode()).hexdigest()[:16]
     database = f"pt_test_{digest}"
     if database not in created:

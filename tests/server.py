@@ -34,24 +34,24 @@ def server_env(directory: Path, **extra: str) -> dict[str, str]:
 
 @contextmanager
 def running_server(
-    directory: Path, port: int | None = None, **extra: str
+    directory: Path, port: int | None = None, workers: int = 1, **extra: str
 ) -> Iterator[tuple[str, Path]]:
     """A real uvicorn process (on a free port unless given); yields its base URL once it
     answers, and the file its output goes to."""
-    with server_process(directory, port, **extra) as (base, output, _):
+    with server_process(directory, port, workers, **extra) as (base, output, _):
         yield base, output
 
 
 @contextmanager
 def server_process(
-    directory: Path, port: int | None = None, **extra: str
+    directory: Path, port: int | None = None, workers: int = 1, **extra: str
 ) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     """As :func:`running_server`, with the process too. Output goes to a file, not a pipe: an
     unread pipe fills up and stalls the server."""
     port = port or free_port()
     output = directory / f"server-{port}.log"
     process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port)],
+        [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
         env=server_env(directory, **extra),
         cwd=directory,
         stdout=output.open("w"),
