@@ -15,7 +15,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default="sqlite:///./var/timeline.db",
-        description="sqlite:///PATH (the embedded default)",
+        description="sqlite:///PATH (the embedded default) or postgresql://USER:PASSWORD@HOST:PORT/DB",
     )
     load_demo: bool = Field(
         default=True, description="load the bundled real timeline into an empty store on start"
