@@ -5,7 +5,7 @@ For each backend, on a fresh store (bundled timeline not loaded), against a real
 
 * POST /events from 32 keep-alive connections, 3,000 SYNTHETIC openings (median of 3 rounds);
 * POST /events/batch with 10,000 events per request (median of 3);
-* ``policy-timeline rebuild`` of all four views over the 26,000 events then stored;
+* ``policy-timeline rebuild`` of all four views over the 39,000 events then stored;
 * as-of and current-state reads of ``active-export-controls`` (as in ``bench.reads``), 300 of
   each, at that size;
 * POST /events as above with ``serve --workers 1, 2, 4`` (one of the workers projects).
@@ -32,6 +32,7 @@ from bench.report import table, write_section
 from bench.synthetic import openings, sequence
 from tests import backend
 from tests.server import CLI, running_server, server_env
+from tests.stream_client import wait_for_views
 
 ROUNDS = 3
 HTTP_EVENTS = 3000
@@ -74,8 +75,7 @@ def measure(kind: str) -> dict[str, float]:
                 rates.append(BATCH / (time.perf_counter() - started))
             out["batch"] = statistics.median(rates)
             head = httpx.get(f"{base}/views").json()["log_position"]
-            httpx.get(f"{base}/views/timeline", params={"min_position": head, "limit": 1},
-                      timeout=60)  # fmt: skip
+            wait_for_views(base, head)
             last_day = date(2020, 1, 1) + timedelta(days=BATCH // 10)
             current, as_of = asyncio.run(reads.measure(base, head, last_day))
             out["current p95"] = reads.percentile(current, 0.95)

@@ -25,7 +25,7 @@ from domain.log_index import LogQuery
 from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.rows import PolicyFacts, Row
-from projections.store import Slot, StoredRow, ViewStore, WriteBatch
+from projections.store import Slot, StoredRow, ViewStorage, WriteBatch
 
 BATCH = 500
 POLICY_CACHE = 20_000
@@ -49,7 +49,7 @@ class Runner:
     (re-read before each batch, so a rebuild activated by any process is picked up); with
     ``slots`` it builds just those (a rebuild). Each slot keeps its own position."""
 
-    def __init__(self, timeline: Timeline, store: ViewStore, slots: list[Slot] | None = None):
+    def __init__(self, timeline: Timeline, store: ViewStorage, slots: list[Slot] | None = None):
         self.timeline = timeline
         self.store = store
         self._fixed = slots

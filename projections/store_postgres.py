@@ -69,6 +69,23 @@ _SCHEMA = (
 )
 
 
+# One statement per batch whatever its size (arrays, not executemany: psycopg pipelines
+# executemany, and a pipelined transaction of a few MB hung in psycopg 3.3.9).
+_CLOSE_ROWS = (
+    "UPDATE view_rows SET sys_until = u.until FROM unnest(%s::integer[], %s::bigint[]) "
+    "AS u(until, id) WHERE view_rows.id = u.id"
+)
+_INSERT_ROWS = (
+    "INSERT INTO view_rows SELECT id, slot, policy_id, entity, sort_key, sys_from, sys_until, "
+    "valid_from, valid_until, ended, ARRAY(SELECT json_array_elements_text(keys::json)), "
+    "body::json, CASE WHEN words IS NULL THEN NULL ELSE to_tsvector('simple', words) END "
+    "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[], %s::text[], "
+    "%s::integer[], %s::integer[], %s::integer[], %s::integer[], %s::boolean[], %s::text[], "
+    "%s::text[], %s::text[]) AS u(id, slot, policy_id, entity, sort_key, sys_from, sys_until, "
+    "valid_from, valid_until, ended, keys, body, words)"
+)
+
+
 def _when_index(slot: int, ended: bool) -> str:
     return f"view_rows_when_{int(slot)}_{'ended' if ended else 'live'}"
 
@@ -214,23 +231,19 @@ class PostgresViewStore(PostgresTrackingRecorder):
                 ids = dict(zip(batch.inserts, fresh, strict=True))
             closes = [(p, i) for i, p in batch.closes.items() if i not in batch.inserts]
             if closes:
-                c.executemany("UPDATE view_rows SET sys_until = %s WHERE id = %s", closes)
+                c.execute(_CLOSE_ROWS, [list(column) for column in zip(*closes, strict=True)])
             rows = []
             for local, (slot, policy_id, row, position, keys) in batch.inserts.items():
                 summary = row.body.get("summary")
                 rows.append(
                     (ids[local], slot, policy_id, row.entity, row.sort_key, position,
                      batch.closes.get(local, INF), day_number(row.valid_from, 1),
-                     day_number(row.valid_until, INF), row.body.get("status") in ENDED, keys,
-                     json.dumps(row.body),
+                     day_number(row.valid_until, INF), row.body.get("status") in ENDED,
+                     json.dumps(keys), json.dumps(row.body),
                      f"{row.body.get('title', '')} {summary}" if summary is not None else None)
                 )  # fmt: skip
             if rows:
-                c.executemany(
-                    "INSERT INTO view_rows VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,"
-                    "to_tsvector('simple', %s))",
-                    rows,
-                )
+                c.execute(_INSERT_ROWS, [list(column) for column in zip(*rows, strict=True)])
         batch.assigned = ids
 
     # --- reading -------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from eventsourcing.sqlite import SQLiteDatastore
 from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.runner import Runner
-from projections.store import Slot, ViewStore
+from projections.store import Slot, ViewStorage, ViewStore
 from service.storage.projector_lock import ProjectorLock
 
 POLL_SECONDS = 0.2
@@ -29,21 +29,21 @@ class UnknownView(KeyError):
     pass
 
 
-def view_store(timeline: Timeline) -> ViewStore:
+def view_store(timeline: Timeline) -> ViewStorage:
     """The view store beside the timeline's events, in the same database (tables created)."""
     datastore = timeline.factory.datastore  # type: ignore[attr-defined]
-    store: ViewStore
+    store: ViewStorage
     if isinstance(datastore, SQLiteDatastore):
         store = ViewStore(datastore=datastore)
     else:
         from projections.store_postgres import PostgresViewStore
 
-        store = PostgresViewStore(datastore=datastore)  # type: ignore[assignment]
+        store = PostgresViewStore(datastore=datastore)
     store.create_table()
     return store
 
 
-def open_views(timeline: Timeline) -> ViewStore:
+def open_views(timeline: Timeline) -> ViewStorage:
     """The view store with an active slot for every view."""
     store = view_store(timeline)
     for name in VIEWS:
@@ -53,7 +53,7 @@ def open_views(timeline: Timeline) -> ViewStore:
 
 def rebuild(
     timeline: Timeline,
-    store: ViewStore,
+    store: ViewStorage,
     view: str,
     progress: Callable[[int], None] = lambda _: None,
 ) -> int:

@@ -1,4 +1,5 @@
-"""POST /events and POST /events/batch through the real app and a real SQLite store."""
+"""POST /events and POST /events/batch through the real app and a real store (SQLite, or
+PostgreSQL in that half of the suite)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from uuid import uuid4
 
 import httpx
 
+from bench.synthetic import sequence
+from domain.events import MAX_BATCH
 from tests.conftest import AUTH, made_up_control, made_up_follow_up
 
 
@@ -79,6 +82,16 @@ async def test_batch_is_stored_in_order_in_one_go(
     again = await empty_client.post("/events/batch", json={"events": real_events}, headers=AUTH)
     assert again.status_code == 200 and again.json()["duplicates"] == 57
     assert await log_position(empty_client) == 57
+
+
+async def test_the_largest_batch_is_stored_whole(empty_client: httpx.AsyncClient) -> None:
+    # 10,000 SYNTHETIC events, a few MB in one transaction (this once hung on PostgreSQL).
+    events = sequence(MAX_BATCH, seed=41)
+    response = await empty_client.post("/events/batch", json={"events": events}, headers=AUTH)
+    assert response.status_code == 201 and response.json()["created"] == MAX_BATCH
+    assert await log_position(empty_client) == MAX_BATCH
+    last = (await empty_client.get(f"/events/{events[-1]['event_id']}")).json()
+    assert last["position"] == MAX_BATCH and last["event"]["title"] == events[-1]["title"]
 
 
 async def test_batch_with_one_refused_event_stores_nothing(

@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
@@ -45,8 +46,13 @@ _CREATE_INDEX = (
         position BIGINT NOT NULL,
         PRIMARY KEY (material, position))""",
 )
-_INSERT_ROW = "INSERT INTO event_index VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s)"
-_INSERT_MATERIAL = "INSERT INTO event_materials VALUES (%s,%s)"
+# One statement per table whatever the number of events (arrays, not executemany).
+_INSERT_ROWS = (
+    "INSERT INTO event_index SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], "
+    "%s::integer[], %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], "
+    "%s::text[])"
+)
+_INSERT_MATERIALS = "INSERT INTO event_materials SELECT * FROM unnest(%s::text[], %s::bigint[])"
 
 
 def create_tables_locked(curs: Cursor[DictRow]) -> None:
@@ -63,6 +69,21 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
         create_tables_locked(curs)
         super()._create_table(curs)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """As the library's, without pipeline mode: here a pipelined transaction carrying a few
+        MB (the library's own recorder saving 5,000 events of 1.2 KB in one go; this recorder
+        with 5,000 synthetic events) hung for good with psycopg 3.3.9, the server waiting to
+        read what the client believed sent. The statements are the same single ones."""
+        with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
+            self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return []
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     def _fetch_ids_after_insert_events(
         self,
         curs: Cursor[DictRow],
@@ -77,15 +98,24 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
             assert positions is not None and len(positions) == len(index_rows)
             values: list[tuple[Any, ...]] = []
             materials: list[tuple[str, int]] = []
+            # Record times must rise with position (known_at resolves through them). Writers in
+            # other processes stamp their events before they wait for the table lock held
+            # here, so a later position can carry an earlier stamp: lift it to the latest.
+            curs.execute("SELECT MAX(recorded_at) AS latest FROM event_index")
+            latest = (curs.fetchone() or {}).get("latest")
             for row, position in zip(index_rows, positions, strict=True):
+                recorded_at = max(row.recorded_at, latest) if latest else row.recorded_at
+                latest = recorded_at
                 values.append(
                     (position, row.event_id, row.policy_id, row.version, row.type,
-                     row.jurisdiction, row.recorded_at, row.recorded_by, row.digest, row.about)
+                     row.jurisdiction, recorded_at, row.recorded_by, row.digest, row.about)
                 )  # fmt: skip
                 materials.extend((m, position) for m in row.materials)
-            curs.executemany(_INSERT_ROW, values)
+            curs.execute(_INSERT_ROWS, [list(column) for column in zip(*values, strict=True)])
             if materials:
-                curs.executemany(_INSERT_MATERIAL, materials)
+                curs.execute(
+                    _INSERT_MATERIALS, [list(column) for column in zip(*materials, strict=True)]
+                )
         return positions
 
     def receipts(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
