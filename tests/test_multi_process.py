@@ -19,6 +19,7 @@ from bench.synthetic import openings, sequence
 from domain.timeline import Timeline
 from service.projection_host import view_store
 from service.storage import application_env
+from service.storage.projector_lock import ProjectorLock
 from tests.conftest import made_up_control, made_up_follow_up
 from tests.server import CLI, running_server, server_env
 from tests.stream_client import Subscriber, wait_for_views
@@ -168,3 +169,33 @@ def test_two_projectors_started_at_once_leave_the_views_exact(tmp_path: Path) ->
     assert output.count("projecting from") == 2 and output.count("standing by") == 1
     assert_views_equal_a_rebuild(timeline, store, random.Random(22), date(2020, 1, 1), 180)
     timeline.close()
+
+
+def test_serve_with_two_workers_shares_one_store_and_one_projector(tmp_path: Path) -> None:
+    with running_server(tmp_path, None, 2, POLICY_TIMELINE_ADMIN_KEY=KEY) as (base, output):
+        start = httpx.get(f"{base}/views").json()["log_position"]
+        bodies = openings(300, seed=23)
+
+        def post(share: list[dict[str, Any]]) -> None:
+            # A connection each: the kernel spreads them over the two workers.
+            with httpx.Client(base_url=base, headers=AUTH, timeout=30) as client:
+                for body in share:
+                    assert client.post("/events", json=body).status_code == 201
+
+        threads = [threading.Thread(target=post, args=(bodies[n::4],)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        wait_for_views(base, start + len(bodies))
+        positions = set()
+        for body in bodies:
+            stored = httpx.get(f"{base}/events/{body['event_id']}").json()
+            positions.add(stored["position"])
+        assert positions == set(range(start + 1, start + len(bodies) + 1))
+        workers = {line.split("[")[1].split("]")[0] for line in output.read_text().splitlines()
+                   if "Started server process" in line}  # fmt: skip
+        assert len(workers) == 2
+        # One of them holds the projector lock, so no other process can take it now.
+        lock = ProjectorLock(server_env(tmp_path)["POLICY_TIMELINE_DATABASE_URL"])
+        assert not lock.try_acquire()
