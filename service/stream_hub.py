@@ -259,12 +259,16 @@ class StreamHub:
             self.metrics.stream_subscribers.labels(subscriber.stream).dec()
 
     async def messages(
-        self, subscriber: Subscriber, start: Point | None, closing: anyio.Event
+        self, stream: str, chosen: Filter, start: Point | None, closing: anyio.Event
     ) -> AsyncIterator[bytes]:
-        """What ``subscriber`` is sent: the steps it missed since ``start`` (read from the
-        store), then live steps, until it disconnects, overflows or ``closing`` is set (the
-        server is stopping: the stream then ends cleanly). Messages already waiting go out
-        together in one write: under load, fewer and larger sends."""
+        """What a new subscriber to ``stream`` is sent: the steps it missed since ``start``
+        (read from the store), then live steps, until it disconnects, overflows or
+        ``closing`` is set (the server is stopping: the stream then ends cleanly). Messages
+        already waiting go out together in one write: under load, fewer and larger sends.
+        It joins when the response starts, so a client gone before then leaves nothing."""
+        subscriber = self.subscribe(stream, chosen)
+        if start is not None and start.day is None and dated(stream):
+            start = Point(start.position, subscriber.joined.day)  # a view read's position: today
         last = subscriber.joined
         queue = subscriber.queue
 

@@ -21,7 +21,7 @@ from service.projection_host import view_store
 from service.storage import application_env
 from service.storage.projector_lock import ProjectorLock
 from tests.conftest import made_up_control, made_up_follow_up
-from tests.server import CLI, running_server, server_env
+from tests.server import CLI, free_port, running_server, server_env
 from tests.stream_client import Subscriber, wait_for_views
 from tests.test_streams import check_view_messages
 from tests.view_checks import assert_views_equal_a_rebuild
@@ -199,3 +199,34 @@ def test_serve_with_two_workers_shares_one_store_and_one_projector(tmp_path: Pat
         # One of them holds the projector lock, so no other process can take it now.
         lock = ProjectorLock(server_env(tmp_path)["POLICY_TIMELINE_DATABASE_URL"])
         assert not lock.try_acquire()
+
+
+def test_processes_starting_at_once_on_an_empty_store_create_it_once(tmp_path: Path) -> None:
+    ports = [free_port() for _ in range(3)]
+    env = server_env(tmp_path, POLICY_TIMELINE_ADMIN_KEY=KEY)
+    log = tmp_path / "starts.log"
+    processes = [
+        subprocess.Popen([*CLI, "serve", "--port", str(port)], env=env, cwd=tmp_path,
+                         stdout=log.open("a"), stderr=subprocess.STDOUT)
+        for port in ports
+    ]  # fmt: skip
+    try:
+        for port in ports:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, log.read_text()
+                time.sleep(0.1)
+        for port in ports:
+            logged = httpx.get(f"http://127.0.0.1:{port}/events", params={"limit": 1000})
+            events = logged.json()["items"]
+            assert len(events) == 57  # the bundled timeline, loaded once
+            assert len({e["event"]["event_id"] for e in events}) == 57
+    finally:
+        for process in processes:
+            stop(process)
+    assert "Traceback" not in log.read_text()

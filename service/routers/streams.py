@@ -61,13 +61,10 @@ async def open_stream(
 ) -> EventSourceResponse:
     hub: StreamHub = request.app.state.hub
     start = await _start(request, hub, stream, text) if text is not None else None
-    subscriber = hub.subscribe(stream, chosen)
-    if start is not None and start.day is None and dated(stream):
-        start = Point(start.position, subscriber.joined.day)  # a view read's position: today
     settings = request.app.state.settings
     closing = anyio.Event()  # set by sse-starlette when the server begins to stop
     return EventSourceResponse(
-        hub.messages(subscriber, start, closing),
+        hub.messages(stream, chosen, start, closing),
         ping=settings.stream_heartbeat_seconds,
         send_timeout=SEND_TIMEOUT_SECONDS,
         shutdown_event=closing,
