@@ -6,7 +6,7 @@ from a request is ever spliced into SQL.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,6 +65,32 @@ def policy_ids(
         f"ORDER BY policy_id LIMIT {ph}"
     )
     return statement, params
+
+
+def insert_values(
+    index_rows: Sequence[IndexRow],
+    positions: Sequence[int],
+    latest: datetime | None,
+    stamp: Callable[[datetime], Any],
+) -> tuple[list[tuple[Any, ...]], list[tuple[str, int]]]:
+    """The ``event_index`` and ``event_materials`` rows of newly stored events (one index row
+    per event, in order), with record times written by ``stamp``.
+
+    Record times must rise with position (known_at resolves through them). A writer in another
+    process stamps its events before it waits for the lock the caller holds, so a later
+    position can carry an earlier stamp: each is lifted to ``latest``, the latest stored."""
+    assert len(positions) == len(index_rows)
+    values: list[tuple[Any, ...]] = []
+    materials: list[tuple[str, int]] = []
+    for index_row, position in zip(index_rows, positions, strict=True):
+        latest = max(index_row.recorded_at, latest) if latest else index_row.recorded_at
+        values.append(
+            (position, index_row.event_id, index_row.policy_id, index_row.version,
+             index_row.type, index_row.jurisdiction, stamp(latest), index_row.recorded_by,
+             index_row.digest, index_row.about)
+        )  # fmt: skip
+        materials.extend((m, position) for m in index_row.materials)
+    return values, materials
 
 
 def row(record: Mapping[str, Any]) -> IndexRow:

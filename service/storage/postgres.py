@@ -94,23 +94,12 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         if index_rows:
-            # The application passes one row per stored event, in the same order.
-            assert positions is not None and len(positions) == len(index_rows)
-            values: list[tuple[Any, ...]] = []
-            materials: list[tuple[str, int]] = []
-            # Record times must rise with position (known_at resolves through them). Writers in
-            # other processes stamp their events before they wait for the table lock held
-            # here, so a later position can carry an earlier stamp: lift it to the latest.
+            assert positions is not None
             curs.execute("SELECT MAX(recorded_at) AS latest FROM event_index")
             latest = (curs.fetchone() or {}).get("latest")
-            for row, position in zip(index_rows, positions, strict=True):
-                recorded_at = max(row.recorded_at, latest) if latest else row.recorded_at
-                latest = recorded_at
-                values.append(
-                    (position, row.event_id, row.policy_id, row.version, row.type,
-                     row.jurisdiction, recorded_at, row.recorded_by, row.digest, row.about)
-                )  # fmt: skip
-                materials.extend((m, position) for m in row.materials)
+            values, materials = index_sql.insert_values(
+                index_rows, positions, latest, lambda moment: moment
+            )
             curs.execute(_INSERT_ROWS, [list(column) for column in zip(*values, strict=True)])
             if materials:
                 curs.execute(

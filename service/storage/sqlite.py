@@ -69,22 +69,15 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         positions = super()._insert_events(c, stored_events, **kwargs)
         if index_rows:
-            # The application passes one row per stored event, in the same order.
-            assert positions is not None and len(positions) == len(index_rows)
-            values: list[tuple[Any, ...]] = []
-            materials: list[tuple[str, int]] = []
-            # Record times must rise with position (known_at resolves through them). A writer
-            # in another process may stamp its events before it waits for the write lock
-            # held here, so a later position can carry an earlier stamp: lift it to the latest.
+            assert positions is not None
             c.execute("SELECT MAX(recorded_at) FROM event_index")
-            latest = c.fetchone()[0] or ""
-            for row, position in zip(index_rows, positions, strict=True):
-                latest = max(_timestamp(row.recorded_at), latest)
-                values.append(
-                    (position, row.event_id, row.policy_id, row.version, row.type,
-                     row.jurisdiction, latest, row.recorded_by, row.digest, row.about)
-                )  # fmt: skip
-                materials.extend((m, position) for m in row.materials)
+            stored = c.fetchone()[0]
+            values, materials = index_sql.insert_values(
+                index_rows,
+                positions,
+                datetime.fromisoformat(stored) if stored else None,
+                _timestamp,
+            )
             c.executemany(_INSERT_ROW, values)
             c.executemany(_INSERT_MATERIAL, materials)
         return positions
