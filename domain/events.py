@@ -73,17 +73,18 @@ def _decimal_string(value: str) -> str:
     return normalised
 
 
-Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
-Currency = Annotated[str, AfterValidator(_currency)]
-Material = Annotated[str, AfterValidator(_material)]
+# The lengths bound what is looked up; the validators give the helpful message.
+Jurisdiction = Annotated[str, StringConstraints(max_length=8), AfterValidator(_jurisdiction)]
+Currency = Annotated[str, StringConstraints(max_length=8), AfterValidator(_currency)]
+Material = Annotated[str, StringConstraints(max_length=100), AfterValidator(_material)]
 MaterialList = Annotated[list[Material], Field(max_length=MAX_LIST), AfterValidator(_unique)]
 DecimalString = Annotated[
     str,
-    StringConstraints(pattern=DECIMAL_PATTERN),
+    StringConstraints(pattern=DECIMAL_PATTERN, max_length=40),
     AfterValidator(_decimal_string),
     Field(description='a positive exact decimal as a string, e.g. "258000000"'),
 ]
-HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}(?:\.[0-9]{1,6})*$")]
+HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}(?:\.[0-9]{1,6})*$", max_length=32)]
 
 
 class Model(BaseModel):

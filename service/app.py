@@ -8,19 +8,20 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
+from fastapi.middleware.cors import CORSMiddleware
 
-from domain.events import BATCH_ADAPTER, EVENT_ADAPTER
 from domain.timeline import Timeline
 from service import errors
-from service.auth import Keyring
+from service.auth import Keyring, bootstrap_admin
+from service.http_guards import BodyLimit, SecurityHeaders
+from service.key_store import KeyStore
 from service.loader import bundled_timeline, load_lines
 from service.metrics import Metrics, MetricsMiddleware
+from service.openapi import openapi_schema
 from service.projection_host import ProjectionHost
-from service.routers import diff, events, ops, policies, streams, views
+from service.routers import diff, events, keys, ops, policies, streams, views
 from service.settings import Settings
 from service.storage import application_env
 from service.storage.projector_lock import ProjectorLock
@@ -66,13 +67,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeline = open_timeline(settings)
-        keyring, new_key = Keyring.bootstrap(settings.admin_key, settings.state_dir)
-        if new_key is not None:
-            print(
-                f"Created an admin API key (kept in {settings.state_dir / 'admin.key'}):\n"
-                f"  {new_key}",
-                flush=True,
-            )
+        keys = KeyStore(settings.database_url)
+        if not settings.admin_key:
+            new_key = bootstrap_admin(keys, settings.state_dir)
+            if new_key is not None:
+                print(
+                    f"Created the first admin API key (kept in "
+                    f"{settings.state_dir / 'admin.key'}; it is not shown again):\n  {new_key}",
+                    flush=True,
+                )
+        keyring = Keyring(keys, settings.admin_key)
         if settings.load_demo:
             added = load_demo_if_empty(timeline)
             if added:
@@ -105,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hub.stop()
             app.state.writer.close()
             projections.stop()
+            keys.close()
             timeline.close()
 
     app = FastAPI(
@@ -116,30 +121,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(UTC)
     app.state.metrics = Metrics(lambda: float(app.state.timeline.position()))
-    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)
+    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(SecurityHeaders)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    if origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=origins,
+            allow_methods=["GET", "POST", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+            max_age=600,
+        )
+    app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: sees all
     errors.install(app)
     app.include_router(streams.router)  # before /events/{event_id}, which would take "stream"
     app.include_router(events.router)
     app.include_router(policies.router)
     app.include_router(views.router)
     app.include_router(diff.router)
+    app.include_router(keys.router)
     app.include_router(ops.router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app
-
-
-def openapi_schema(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema plus the event catalogue, which the write endpoints validate from the
-    raw body (strict JSON mode) and so cannot declare as ordinary body parameters."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
-    )
-    components = schema.setdefault("components", {}).setdefault("schemas", {})
-    for name, adapter in (("PolicyEvent", EVENT_ADAPTER), ("Batch", BATCH_ADAPTER)):
-        own = adapter.json_schema(ref_template="#/components/schemas/{model}")
-        components.update(own.pop("$defs", {}))
-        components[name] = own
-    app.openapi_schema = schema
-    return schema

@@ -1,120 +1,189 @@
-"""Who may write: a bearer key checked against the bootstrap admin key.
+"""Who may do what: bearer API keys with the roles reader < editor < admin.
 
-The key is either ``POLICY_TIMELINE_ADMIN_KEY`` or, when that is unset, one generated on first
-start, printed once and kept in ``<state_dir>/admin.key`` (mode 0600). Only its SHA-256 digest
-is held in memory, and keys are compared in constant time.
+Keys live hashed in the :class:`service.key_store.KeyStore`. Each process caches the digests
+and re-reads them at most once a second (or at once for a key it does not know), so a key
+created or revoked by another process or by ``policy-timeline keys`` counts within a second;
+one created or revoked through this process counts at once.
+
+A presented key is found by its SHA-256 digest and confirmed with ``hmac.compare_digest``.
+Timing the dictionary lookup could only tell an attacker about digests, which say nothing
+about the keys.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
+import logging
 import os
-import secrets
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.errors import ApiError
+from service.key_store import BOOTSTRAP_ADMIN, ROLES, KeyRecord, KeyStore, Role, digest, new_key
+
+log = logging.getLogger("policy_timeline")
+REFRESH_SECONDS = 1.0
+MISS_REFRESH_SECONDS = 0.2  # unknown keys re-read the store at most this often
+AUTHENTICATE = {"WWW-Authenticate": "Bearer"}
+NEEDS_A_KEY: dict[Role, str] = {
+    "reader": "reads need an API key on this server",
+    "editor": "writes need an API key of role editor or admin",
+    "admin": "this needs an API key of role admin",
+}
 
 
 @dataclass(frozen=True)
 class Principal:
     name: str
-    role: str
+    role: Role
 
-
-def _digest(key: str) -> bytes:
-    return hashlib.sha256(key.encode()).digest()
+    def may(self, role: Role) -> bool:
+        return ROLES.index(self.role) >= ROLES.index(role)
 
 
 class Keyring:
-    def __init__(self, admin_key_digest: bytes) -> None:
-        self._admin = admin_key_digest
+    def __init__(self, store: KeyStore, env_admin_key: str | None = None) -> None:
+        self.store = store
+        self._env_admin = digest(env_admin_key) if env_admin_key else None
+        self._lock = threading.Lock()
+        self._keys: dict[str, KeyRecord] = {}
+        self._read_at = float("-inf")
+        self.refresh()
 
-    @classmethod
-    def bootstrap(cls, admin_key: str | None, state_dir: Path) -> tuple[Keyring, str | None]:
-        """The keyring, and a newly generated key to print once (None when none was made)."""
-        if admin_key:
-            return cls(_digest(admin_key)), None
-        key_file = state_dir / "admin.key"
-        if key_file.exists():
-            return cls(_digest(key_file.read_text().strip())), None
-        state_dir.mkdir(parents=True, exist_ok=True)
-        key = "pt_" + secrets.token_urlsafe(32)
-        try:
-            descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:  # another worker of this server wrote it a moment ago
-            return cls(_digest(_written_key(key_file))), None
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(key + "\n")
-        return cls(_digest(key)), key
+    def refresh(self) -> None:
+        keys = {record.digest: record for record in self.store.records()}
+        with self._lock:
+            self._keys = keys
+            self._read_at = time.monotonic()
 
-    def identify(self, key: str) -> Principal | None:
-        if hmac.compare_digest(_digest(key), self._admin):
-            return Principal("admin", "admin")
+    def identify(self, key: str) -> Principal | KeyRecord | None:
+        """The principal a key stands for; its record when the key was revoked; None when the
+        key is unknown."""
+        key_digest = digest(key)
+        if self._env_admin is not None and hmac.compare_digest(key_digest, self._env_admin):
+            return Principal(BOOTSTRAP_ADMIN, "admin")
+        age = time.monotonic() - self._read_at
+        record = self._keys.get(key_digest)
+        if age > REFRESH_SECONDS or (record is None and age > MISS_REFRESH_SECONDS):
+            try:
+                self.refresh()
+            except Exception:  # the database is away: answer from the keys last read
+                log.warning("could not re-read API keys; using those read before", exc_info=True)
+                self._read_at = time.monotonic()
+            record = self._keys.get(key_digest)
+        if record is None or not hmac.compare_digest(record.digest, key_digest):
+            return None
+        if record.revoked_at is not None:
+            return record
+        return Principal(record.name, record.role)
+
+
+def bootstrap_admin(store: KeyStore, state_dir: Path) -> str | None:
+    """On a store with no keys, make the first admin key and write it to
+    ``<state_dir>/admin.key`` (mode 0600); returns it to print once, or None when keys exist.
+
+    A key file left by an earlier install is adopted rather than replaced."""
+    if store.records():
         return None
-
-
-def _written_key(key_file: Path) -> str:
-    for _ in range(50):
-        key = key_file.read_text().strip()
-        if key:
-            return key
-        time.sleep(0.1)
-    raise RuntimeError(f"{key_file} stays empty")
+    key_file = state_dir / "admin.key"
+    if key_file.exists() and key_file.read_text().strip():
+        store.bootstrap_admin(digest(key_file.read_text().strip()))
+        return None
+    key = new_key()
+    if not store.bootstrap_admin(digest(key)):
+        return None  # another process starting at the same moment made the first key
+    state_dir.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(descriptor, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(key + "\n")
+    return key
 
 
 def bearer_key(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        return None
+        raise ApiError(
+            401,
+            "unauthorized",
+            "the Authorization header must be 'Bearer <key>'",
+            headers=AUTHENTICATE,
+        )
     return key.strip()
 
 
-async def require_writer(request: Request) -> Principal:
-    """FastAPI dependency for write endpoints (async: a sync dependency would cost a trip
-    through the thread pool on every write)."""
-    keyring: Keyring = request.app.state.keyring
+def principal_of(request: Request, needed: Role) -> Principal | None:
+    """The caller, or None for an anonymous public read; 401 for a missing, unknown or revoked
+    key, 403 for a role below ``needed``. A key sent with a public read must still be valid,
+    so a client learns at once that its key was revoked."""
     key = bearer_key(request)
     if key is None:
+        if needed == "reader" and request.app.state.settings.public_reads:
+            return None
         raise ApiError(
             401,
             "unauthorized",
-            "writes need an API key: send 'Authorization: Bearer <key>'",
-            headers={"WWW-Authenticate": "Bearer"},
+            f"{NEEDS_A_KEY[needed]}: send 'Authorization: Bearer <key>'",
+            headers=AUTHENTICATE,
         )
-    principal = keyring.identify(key)
-    if principal is None:
-        raise ApiError(
-            401, "unauthorized", "unknown API key", headers={"WWW-Authenticate": "Bearer"}
-        )
-    if principal.role not in ("editor", "admin"):
-        raise ApiError(403, "forbidden", f"role {principal.role!r} cannot write")
-    return principal
-
-
-async def require_admin(request: Request) -> Principal:
-    """FastAPI dependency for administrative endpoints (rebuilds, keys)."""
-    principal = await require_writer(request)
-    if principal.role != "admin":
-        raise ApiError(403, "forbidden", f"role {principal.role!r} is not admin")
-    return principal
-
-
-async def require_reader(request: Request) -> None:
-    """FastAPI dependency for reads: open unless POLICY_TIMELINE_PUBLIC_READS is false."""
-    if request.app.state.settings.public_reads:
-        return
     keyring: Keyring = request.app.state.keyring
-    key = bearer_key(request)
-    if key is None or keyring.identify(key) is None:
+    found = keyring.identify(key)
+    if found is None:
+        raise ApiError(401, "unauthorized", "unknown API key", headers=AUTHENTICATE)
+    if isinstance(found, KeyRecord):
         raise ApiError(
             401,
             "unauthorized",
-            "reads need an API key here: send 'Authorization: Bearer <key>'",
-            headers={"WWW-Authenticate": "Bearer"},
+            f"API key {found.name!r} was revoked at {found.revoked_at:%Y-%m-%dT%H:%M:%SZ}",
+            headers=AUTHENTICATE,
         )
+    if not found.may(needed):
+        raise ApiError(
+            403, "forbidden", f"key {found.name!r} has role {found.role!r}; this needs {needed!r}"
+        )
+    return found
+
+
+# Declared through FastAPI's security machinery so that the OpenAPI schema states, per
+# operation, the role it needs (as the requirement's scope); the header itself is read by
+# principal_of, which tells a malformed header from a missing one.
+API_KEY = HTTPBearer(
+    auto_error=False,
+    scheme_name="apiKey",
+    description="an API key from `policy-timeline keys create` or POST /keys",
+)
+Credentials = HTTPAuthorizationCredentials | None
+
+
+# FastAPI dependencies (async: a sync dependency would cost a trip through the thread pool).
+async def require_reader(
+    request: Request, _: Annotated[Credentials, Security(API_KEY, scopes=["reader"])]
+) -> Principal | None:
+    """The caller, or None for an anonymous read while reads are public."""
+    return principal_of(request, "reader")
+
+
+async def require_editor(
+    request: Request, _: Annotated[Credentials, Security(API_KEY, scopes=["editor"])]
+) -> Principal:
+    return _known(principal_of(request, "editor"))
+
+
+async def require_admin(
+    request: Request, _: Annotated[Credentials, Security(API_KEY, scopes=["admin"])]
+) -> Principal:
+    return _known(principal_of(request, "admin"))
+
+
+def _known(principal: Principal | None) -> Principal:
+    assert principal is not None  # only reads come back without one
+    return principal

@@ -1,4 +1,4 @@
-"""Reading a JSON request body: bounded in size, validated strictly, errors in the API's shape.
+"""Reading a JSON request body: validated strictly, errors in the API's shape.
 
 Bodies are validated from the JSON text itself (not from a parsed dict) so that pydantic's
 strict JSON mode applies: a date is a ``YYYY-MM-DD`` string, a number is not a string.
@@ -16,18 +16,9 @@ from service.errors import ApiError, field_errors
 T = TypeVar("T")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise _too_large(limit)
-        chunks.append(chunk)
-    body = b"".join(chunks)
+async def read_body(request: Request) -> bytes:
+    """The body (its size is bounded by ``service.http_guards.BodyLimit``)."""
+    body = await request.body()
     if not body.strip():
         raise ApiError(400, "empty_body", "the request body is empty; send a JSON object")
     return body
@@ -45,10 +36,6 @@ def parse(adapter: TypeAdapter[T], body: bytes) -> T:
         details = field_errors(error)
         fields = ", ".join(dict.fromkeys(d["field"] or "(body)" for d in details))
         raise ApiError(422, "invalid", f"invalid event: {fields}", details) from None
-
-
-def _too_large(limit: int) -> ApiError:
-    return ApiError(413, "payload_too_large", f"the body is over the limit of {limit} bytes")
 
 
 def schema_ref(name: str) -> dict[str, Any]:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -20,6 +23,16 @@ from rich.progress import (
 from rich.table import Table
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.key_store import KeyRecord, KeyStore
+
+
+class KeyRole(StrEnum):
+    reader = "reader"
+    editor = "editor"
+    admin = "admin"
+
 
 app = typer.Typer(help="Policy Timeline: the rare-earth policy event log.", no_args_is_help=True)
 console = Console()
@@ -304,6 +317,123 @@ def tail(
     except Refused as refused:
         errors.print(str(refused))
         raise typer.Exit(1) from None
+
+
+keys_app = typer.Typer(
+    help="API keys, on the store of POLICY_TIMELINE_DATABASE_URL (no server needed).",
+    no_args_is_help=True,
+)
+app.add_typer(keys_app, name="keys")
+
+
+def _cli_author() -> str:
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Option(help="who holds it; recorded as the events' recorded_by")],
+    role: Annotated[KeyRole, typer.Option(help="reader, editor or admin")],
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer as JSON")] = False,
+) -> None:
+    """Create a key and print it once: only its hash is stored, so it cannot be shown again."""
+    from service.key_store import KeyNameRefused
+
+    with _key_store() as store:
+        try:
+            record, key = store.create(name, role.value, by=_cli_author())
+        except KeyNameRefused as refused:
+            errors.print(str(refused))
+            raise typer.Exit(1) from None
+    if as_json:
+        print(json.dumps({**_key_json(record), "key": key}))
+        return
+    console.print(f"created {role.value} key {record.name!r}; it is shown this once:")
+    print(key)
+
+
+@keys_app.command("list")
+def keys_list(
+    as_json: Annotated[bool, typer.Option("--json", help="print the keys as JSON")] = False,
+) -> None:
+    """Every key ever created, revoked ones included (never the keys themselves)."""
+    with _key_store() as store:
+        records = store.records()
+    if as_json:
+        print(json.dumps([_key_json(r) for r in records]))
+        return
+    table = Table(title="API keys")
+    for column in ("name", "role", "created", "by", "revoked", "by"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.name, r.role, f"{r.created_at:%Y-%m-%d %H:%M}", r.created_by,
+            f"{r.revoked_at:%Y-%m-%d %H:%M}" if r.revoked_at else "", r.revoked_by or "",
+        )  # fmt: skip
+    console.print(table)
+
+
+@keys_app.command("revoke")
+def keys_revoke(name: Annotated[str, typer.Argument(help="the key's name")]) -> None:
+    """Revoke a key: running servers refuse it within a second."""
+    from service.key_store import UnknownKey
+
+    with _key_store() as store:
+        try:
+            record = store.revoke(name, by=_cli_author())
+        except UnknownKey:
+            errors.print(f"no key named {name!r}")
+            raise typer.Exit(1) from None
+    console.print(
+        f"revoked {record.name!r} ({record.role}) at {record.revoked_at:%Y-%m-%d %H:%M:%S}Z"
+    )
+
+
+@keys_app.command("log")
+def keys_log(
+    as_json: Annotated[bool, typer.Option("--json", help="print the log as JSON")] = False,
+) -> None:
+    """Key creations and revocations, oldest first."""
+    with _key_store() as store:
+        entries = store.log()
+    if as_json:
+        print(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in entries]))
+        return
+    table = Table(title="API key log")
+    for column in ("#", "at", "action", "name", "role", "by"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(str(e.seq), f"{e.at:%Y-%m-%d %H:%M:%S}", e.action, e.name, e.role, e.by)
+    console.print(table)
+
+
+@contextmanager
+def _key_store() -> Iterator[KeyStore]:
+    from service.key_store import KeyStore
+    from service.storage import UnsupportedDatabaseUrl
+
+    try:
+        store = KeyStore(Settings().database_url)
+    except UnsupportedDatabaseUrl as error:
+        errors.print(str(error))
+        raise typer.Exit(2) from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def _key_json(record: KeyRecord) -> dict[str, Any]:
+    return {
+        "name": record.name,
+        "role": record.role,
+        "created_at": record.created_at.isoformat(),
+        "created_by": record.created_by,
+        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
+        "revoked_by": record.revoked_by,
+    }
 
 
 def _progress() -> Progress:

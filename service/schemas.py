@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from service.key_store import KEY_NAME_PATTERN, Role
 
 
 class AppendAnswer(BaseModel):
@@ -117,3 +119,45 @@ class DiffBody(BaseModel):
     changed: list[dict[str, Any]] = Field(
         description="per entry: changes {field: {from, to}} and caused_by (events)"
     )
+
+
+class KeyRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        pattern=KEY_NAME_PATTERN,
+        max_length=64,
+        description="who holds the key; recorded as recorded_by of every event it writes, "
+        "so it is never reused (letters, digits, . _ @ -; at most 64)",
+    )
+    role: Role = Field(description="reader: reads; editor: reads and writes; admin: everything")
+
+
+class KeyInfo(BaseModel):
+    name: str
+    role: Role
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+    revoked_by: str | None
+
+
+class KeyCreated(KeyInfo):
+    key: str = Field(description="the key itself: shown in this answer only, stored hashed")
+
+
+class KeyList(BaseModel):
+    items: list[KeyInfo]
+
+
+class KeyLogItem(BaseModel):
+    seq: int
+    at: datetime
+    action: Literal["created", "revoked"]
+    name: str
+    role: Role
+    by: str = Field(description="the key (or 'first start') that made the change")
+
+
+class KeyLog(BaseModel):
+    items: list[KeyLogItem]

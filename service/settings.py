@@ -25,12 +25,19 @@ class Settings(BaseSettings):
     admin_key: str | None = Field(
         default=None, description="a bootstrap admin API key (automation, tests)"
     )
-    public_reads: bool = Field(default=True, description="reads without a key")
+    public_reads: bool = Field(
+        default=True, description="reads without a key (false: reads need a reader key)"
+    )
     state_dir: Path = Field(
-        default=Path("./var"), description="where the generated admin key file is written"
+        default=Path("./var"), description="where the first admin key is written (admin.key)"
+    )
+    cors_origins: str = Field(
+        default="",
+        description="comma-separated origins allowed to call the API from a browser "
+        "(e.g. https://dash.example.org); empty: no CORS headers, same-origin only",
     )
     max_body_bytes: int = Field(
-        default=32 * 1024 * 1024, description="largest request body accepted (413 beyond)"
+        default=32 * 1024 * 1024, description="largest request body accepted, in bytes (413 beyond)"
     )
     run_projections: bool = Field(
         default=True,

@@ -20,6 +20,9 @@ from service.projection_host import ProjectionHost, UnknownView
 
 READ_WAIT_SECONDS = 5.0
 
+MAX_PAGE = 1000  # items in one page of the log or of a view
+MAX_POLICY_PAGE = 500  # each policy on a page is replayed from its events
+
 
 @dataclass(frozen=True)
 class Moment:

@@ -7,6 +7,7 @@ contents) is compared before and after.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from uuid import uuid4
@@ -16,7 +17,7 @@ import pytest
 
 from service.app import create_app
 from service.settings import Settings
-from tests.conftest import AUTH, made_up_control, made_up_follow_up
+from tests.conftest import ADMIN_KEY, AUTH, made_up_control, made_up_follow_up
 
 BODY_LIMIT = 200_000
 REAL_EVENT_ID = "bd855795-8974-5ddc-9d74-957a68751758"  # the first line of the bundled file
@@ -119,11 +120,33 @@ CASES: list[tuple[str, str, str, Body, int, str]] = [
     ("stream: empty material", "GET", "/views/active-export-controls/stream?material=", None, 422, "invalid"),
     ("stream: unknown status", "GET", "/views/active-export-controls/stream?status=revoked", None, 422, "invalid"),
     ("log stream: unknown event type", "GET", "/events/stream?type=Nope", None, 422, "invalid"),
+    ("timeline stream: impossible from date", "GET", "/views/timeline/stream?from=2025-13-01", None, 422, "invalid"),
     ("diff without dates", "GET", "/diff?view=funding", None, 422, "invalid"),
     ("diff of both kinds at once", "GET", "/diff?view=funding&from=2025-01-01&to=2025-02-01&known_from=2025-01-01&known_to=2025-02-01", None, 422, "invalid"),
     ("rebuild of no such view", "POST", "/views/prices/rebuild", None, 404, "not_found"),
     ("policy read: known_at garbage", "GET", "/policies/cn-7ree-2025?known_at=soon", None, 422, "invalid"),
     ("wrong method", "PUT", "/events", fresh(), 405, "method_not_allowed"),
+    ("key: unknown role", "POST", "/keys", {"name": "made-up-bob", "role": "boss"}, 422, "invalid"),
+    ("key: no role", "POST", "/keys", {"name": "made-up-bob"}, 422, "invalid"),
+    ("key: name with a space", "POST", "/keys", {"name": "bob smith", "role": "reader"}, 422, "invalid"),
+    ("key: name of 65 characters", "POST", "/keys", {"name": "b" * 65, "role": "reader"}, 422, "invalid"),
+    ("key: empty name", "POST", "/keys", {"name": "", "role": "reader"}, 422, "invalid"),
+    ("key: extra field", "POST", "/keys", {"name": "made-up-bob", "role": "reader", "key": "mine"}, 422, "invalid"),
+    ("key: reserved name", "POST", "/keys", {"name": "admin", "role": "admin"}, 409, "conflict"),
+    ("key: malformed JSON", "POST", "/keys", b'{"name": "made-up-bob",', 400, "malformed_json"),
+    ("key: body over the size limit", "POST", "/keys", {"name": "x" * (BODY_LIMIT + 10), "role": "reader"}, 413, "payload_too_large"),
+    ("key: revoke an unknown key", "DELETE", "/keys/made-up-nobody", None, 404, "not_found"),
+    ("key: revoke a malformed name", "DELETE", "/keys/bad%20name", None, 422, "invalid"),
+]  # fmt: skip
+
+# Bad credentials, one per operation that takes no other input.
+CREDENTIAL_CASES: list[tuple[str, str, str, dict[str, str]]] = [
+    ("views list: Basic credentials", "GET", "/views", {"Authorization": "Basic YWRtaW46YWRtaW4="}),
+    ("key list: Bearer without a key", "GET", "/keys", {"Authorization": "Bearer "}),
+    ("key log: unknown key", "GET", "/keys/log", {"Authorization": "Bearer pt_made_up"}),
+    ("append: key in the wrong header", "POST", "/events", {"X-Api-Key": ADMIN_KEY}),
+    ("batch: lowercase scheme, wrong key", "POST", "/events/batch", {"Authorization": "bearer nope"}),
+    ("log stream: unknown key", "GET", "/events/stream", {"Authorization": "Bearer pt_x"}),
 ]  # fmt: skip
 
 
@@ -136,14 +159,34 @@ async def bad_input_client(settings: Settings) -> AsyncIterator[httpx.AsyncClien
             yield c
 
 
-async def snapshot(client: httpx.AsyncClient) -> tuple[int, list[Any]]:
+async def snapshot(client: httpx.AsyncClient) -> tuple[int, list[Any], Any, Any]:
+    """The log, and the keys with their log."""
     page = (await client.get("/events?limit=1000")).json()
-    return page["position"], page["items"]
+    keys = (await client.get("/keys", headers=AUTH)).json()
+    key_log = (await client.get("/keys/log", headers=AUTH)).json()
+    return page["position"], page["items"], keys, key_log
 
 
-def test_there_are_at_least_25_distinct_cases() -> None:
-    names = [case[0] for case in CASES]
-    assert len(set(names)) == len(names) >= 25
+def test_there_are_at_least_40_distinct_cases_reaching_every_operation() -> None:
+    names = [case[0] for case in CASES] + [case[0] for case in CREDENTIAL_CASES]
+    assert len(set(names)) == len(names) >= 40
+    operations = {
+        (method.upper(), path) for path, item in create_app().openapi()["paths"].items()
+        for method in item
+    }  # fmt: skip
+    reached = {
+        (method, template) for _, method, path, *_ in CASES + CREDENTIAL_CASES  # type: ignore[operator]
+        for m, template in operations if m == method and _matches(template, path)
+    }  # fmt: skip
+    unreached = (
+        operations - reached - {("GET", "/healthz"), ("GET", "/readyz"), ("GET", "/metrics")}
+    )
+    assert not unreached
+
+
+def _matches(template: str, path: str) -> bool:
+    pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+    return re.fullmatch(pattern, path.split("?")[0]) is not None
 
 
 @pytest.mark.parametrize(
@@ -172,6 +215,43 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert error["message"]
     after = await snapshot(bad_input_client)
     assert after == before
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers"),
+    [case[1:] for case in CREDENTIAL_CASES],
+    ids=[case[0] for case in CREDENTIAL_CASES],
+)
+async def test_bad_credentials_are_refused_and_change_nothing(
+    bad_input_client: httpx.AsyncClient, method: str, path: str, headers: dict[str, str]
+) -> None:
+    before = await snapshot(bad_input_client)
+    body = json.dumps(fresh()) if method == "POST" else None
+    response = await bad_input_client.request(method, path, content=body, headers=headers)
+    assert response.status_code == 401, response.text
+    assert response.headers["www-authenticate"] == "Bearer"
+    error = response.json()["error"]
+    assert error["code"] == "unauthorized" and error["message"]
+    assert await snapshot(bad_input_client) == before
+
+
+async def test_a_chunked_body_over_the_limit_is_cut_off(
+    bad_input_client: httpx.AsyncClient,
+) -> None:
+    """No Content-Length to refuse at once: the body is counted as it arrives."""
+    before = await snapshot(bad_input_client)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        one = json.dumps(fresh()).encode()
+        yield b'{"events": ['
+        for _ in range(BODY_LIMIT // len(one) + 1):
+            yield one + b","
+        yield one + b"]}"
+
+    response = await bad_input_client.post("/events/batch", content=chunks(), headers=AUTH)
+    assert response.status_code == 413, response.text
+    assert response.json()["error"]["code"] == "payload_too_large"
+    assert await snapshot(bad_input_client) == before
 
 
 async def test_field_errors_name_each_bad_field(bad_input_client: httpx.AsyncClient) -> None:

@@ -17,7 +17,7 @@ from service.auth import require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.routers.events import entry
 from service.schemas import PolicyDetail, PolicyPage, PolicySummary
-from service.view_reads import parse_known_at, today
+from service.view_reads import MAX_POLICY_PAGE, parse_known_at, today
 
 router = APIRouter(tags=["policies"], dependencies=[Depends(require_reader)])
 
@@ -40,7 +40,7 @@ def summary(policy: Policy) -> PolicySummary:
 def list_policies(
     request: Request,
     after: Annotated[str, Query(max_length=80, description="cursor: policy ids after this")] = "",
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    limit: Annotated[int, Query(ge=1, le=MAX_POLICY_PAGE)] = 100,
     kind: Annotated[list[Kind] | None, Query(description="repeatable")] = None,
     jurisdiction: Annotated[list[str] | None, Query(description="repeatable")] = None,
 ) -> PolicyPage:

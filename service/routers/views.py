@@ -25,7 +25,7 @@ from service.view_filters import (
     material_keys,
     select,
 )
-from service.view_reads import Moment, page, resolve, today
+from service.view_reads import MAX_PAGE, Moment, page, resolve, today
 
 router = APIRouter(tags=["views"], dependencies=[Depends(require_reader)])
 
@@ -46,7 +46,7 @@ MinPositionParam = Annotated[
     int | None,
     Query(ge=0, description="answer once the view has applied this log position (or 503)"),
 ]
-LimitParam = Annotated[int, Query(ge=1, le=1000)]
+LimitParam = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 AfterParam = Annotated[str, Query(max_length=200, description="cursor: next_after of a page")]
 
 
@@ -88,7 +88,7 @@ def list_views(request: Request) -> ViewList:
 @router.post(
     "/views/{name}/rebuild",
     status_code=202,
-    responses={404: {"model": ErrorEnvelope}, 401: {"model": ErrorEnvelope}},
+    responses={404: {"model": ErrorEnvelope}},
 )
 async def rebuild_view(
     request: Request, name: str, principal: Annotated[Principal, Depends(require_admin)]

@@ -10,13 +10,19 @@ class UnsupportedDatabaseUrl(ValueError):
     pass
 
 
+def sqlite_path(database_url: str) -> str:
+    """The file of a ``sqlite:///PATH`` URL (its folder is created if missing)."""
+    path = database_url.removeprefix("sqlite:///")
+    if not path:
+        raise UnsupportedDatabaseUrl("sqlite:/// needs a file path, e.g. sqlite:///./var/x.db")
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
 def application_env(database_url: str) -> dict[str, str]:
     """The ``eventsourcing`` settings for a ``POLICY_TIMELINE_DATABASE_URL``."""
     if database_url.startswith("sqlite:///"):
-        path = database_url.removeprefix("sqlite:///")
-        if not path:
-            raise UnsupportedDatabaseUrl("sqlite:/// needs a file path, e.g. sqlite:///./var/x.db")
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        path = sqlite_path(database_url)
         return {
             "PERSISTENCE_MODULE": "eventsourcing.sqlite",
             "SQLITE_DBNAME": path,
