@@ -65,6 +65,7 @@ def serve(
 def load(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     recorded_by: Annotated[str, typer.Option(help="recorded as the events' author")] = "cli-load",
+    as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Load a JSONL file of events (one POST /events body per line). Safe to run twice:
     events already recorded are skipped as duplicates."""
@@ -80,6 +81,11 @@ def load(
             report = load_lines(timeline, lines, recorded_by, lambda n: progress.advance(task, n))
     finally:
         timeline.close()
+    if as_json:
+        rejected = [{"line": n, "reason": r} for n, r in report.rejected]
+        print(json.dumps({"added": report.added, "duplicates": report.duplicates,
+                          "rejected": rejected}))  # fmt: skip
+        sys.exit(1 if report.rejected else 0)
     table = Table(title=f"{file.name}")
     table.add_column("added", justify="right")
     table.add_column("duplicates skipped", justify="right")
@@ -319,6 +325,103 @@ def tail(
         raise typer.Exit(1) from None
 
 
+class ExportFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+@app.command()
+def export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="file to write (default: stdout)")
+    ] = None,
+    format: Annotated[ExportFormat, typer.Option(help="jsonl (loadable) or csv")] = (
+        ExportFormat.jsonl
+    ),
+    known_at: Annotated[
+        str | None,
+        typer.Option(help="only events recorded by then: ISO datetime, date or position=N"),
+    ] = None,
+) -> None:
+    """Write the log in position order: JSON lines (one event body per line, which `load`
+    takes back) or CSV (one row per event, with position, recorded_at and recorded_by)."""
+    from service.app import open_timeline
+    from service.errors import ApiError
+    from service.exporter import logged_events, write_csv, write_jsonl
+    from service.view_reads import parse_known_at
+
+    timeline = open_timeline(Settings())
+    try:
+        until = timeline.position()
+        if known_at:
+            try:
+                moment = parse_known_at(known_at)
+            except ApiError as error:
+                errors.print(error.message)
+                raise typer.Exit(2) from None
+            until = min(until, moment if isinstance(moment, int) else timeline.position_at(moment))
+        write = write_jsonl if format is ExportFormat.jsonl else write_csv
+        out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            with _progress(disable=output is None) as progress:
+                task = progress.add_task("exporting", total=until)
+                count = write(logged_events(timeline, until), out, lambda: progress.advance(task))
+        finally:
+            if output:
+                out.close()
+    finally:
+        timeline.close()
+    errors.print(f"exported {count} events (positions 1-{until})")
+
+
+@app.command()
+def diff(
+    view: Annotated[str, typer.Argument(help="active-export-controls, funding or goals")],
+    start: Annotated[str, typer.Argument(metavar="FROM", help="valid date, YYYY-MM-DD")],
+    end: Annotated[str, typer.Argument(metavar="TO", help="valid date, YYYY-MM-DD")],
+    known: Annotated[
+        bool,
+        typer.Option(
+            "--known", help="FROM and TO are record times (ISO datetime, date or position=N)"
+        ),
+    ] = False,
+    at_day: Annotated[
+        str | None, typer.Option("--at", help="with --known: the valid date (default: today)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the JSON answer")] = False,
+) -> None:
+    """What changed in VIEW between two valid dates (or, with --known, between two record
+    times): entries added, removed and changed field by field, with the events that did it."""
+    params: dict[str, Any] = {"view": view}
+    if known:
+        params.update({"known_from": start, "known_to": end, **({"at": at_day} if at_day else {})})
+    else:
+        params.update({"from": start, "to": end})
+    answer = _read("/diff", params)
+    if as_json:
+        console.print_json(data=answer)
+        return
+    span = f"{start} → {end}" + (" (record time)" if known else "")
+    table = Table(title=f"{view}: {span}")
+    for column in ("", "policy_id", "what", "caused by"):
+        table.add_column(column, overflow="fold")
+    for kind, mark in (("added", "+"), ("removed", "-")):
+        for entry in answer[kind]:
+            table.add_row(mark, entry["policy_id"], entry["item"].get("title", ""),
+                          _causes(entry))  # fmt: skip
+    for entry in answer["changed"]:
+        what = "; ".join(f"{k}: {_cell(c['from'])} → {_cell(c['to'])}"
+                         for k, c in entry["changes"].items())  # fmt: skip
+        table.add_row("~", entry["policy_id"], what, _causes(entry))
+    console.print(table)
+    counts = {k: len(answer[k]) for k in ("added", "removed", "changed")}
+    console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
+
+
+def _causes(entry: dict[str, Any]) -> str:
+    return "; ".join(f"{c['announced_on']} {c['type']}" for c in entry["caused_by"])
+
+
 keys_app = typer.Typer(
     help="API keys, on the store of POLICY_TIMELINE_DATABASE_URL (no server needed).",
     no_args_is_help=True,
@@ -436,10 +539,10 @@ def _key_json(record: KeyRecord) -> dict[str, Any]:
     }
 
 
-def _progress() -> Progress:
+def _progress(disable: bool = False) -> Progress:
     return Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=errors,
+        console=errors, disable=disable,
     )  # fmt: skip
 
 
