@@ -21,7 +21,7 @@ from service.loader import bundled_timeline, load_lines
 from service.metrics import Metrics, MetricsMiddleware
 from service.openapi import openapi_schema
 from service.projection_host import ProjectionHost
-from service.routers import diff, events, keys, ops, policies, streams, views
+from service.routers import diff, events, keys, ops, page, policies, streams, views
 from service.settings import Settings
 from service.storage import application_env
 from service.storage.projector_lock import ProjectorLock
@@ -141,5 +141,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(diff.router)
     app.include_router(keys.router)
     app.include_router(ops.router)
+    app.include_router(page.router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]
     return app

@@ -221,7 +221,7 @@ def at(
         f"(position {answer['position']})"
     )
     for column in columns:
-        table.add_column(column, overflow="fold")
+        table.add_column(HEADERS.get(column, column), overflow="fold")
     for item in answer["items"]:
         table.add_row(*(_cell(item.get(c)) for c in columns))
     console.print(table)
@@ -234,6 +234,13 @@ TABLE_COLUMNS = {
     ],
     "funding": ["policy_id", "agency", "recipient", "mechanism", "amount_usd", "committed_on"],
     "goals": ["policy_id", "metric", "target_percent", "deadline", "status", "on_track"],
+}  # fmt: skip
+
+
+# Short headings leave the width to the values.
+HEADERS = {
+    "jurisdiction": "where", "effective_from": "from", "suspended_until": "suspended to",
+    "target_percent": "target %", "amount_usd": "USD", "committed_on": "committed",
 }  # fmt: skip
 
 

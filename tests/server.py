@@ -50,14 +50,15 @@ def server_process(
     unread pipe fills up and stalls the server."""
     port = port or free_port()
     output = directory / f"server-{port}.log"
-    process = subprocess.Popen(
-        [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
-        env=server_env(directory, **extra),
-        cwd=directory,
-        stdout=output.open("w"),
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    with output.open("w") as sink:  # the child keeps its own copy of the descriptor
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
+            env=server_env(directory, **extra),
+            cwd=directory,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -1,0 +1,62 @@
+"""The web page at ``/``: plain HTML, CSS and JavaScript from ``service/web/``, served by the
+app itself (no build step, nothing fetched from elsewhere), so it works under the strict
+Content-Security-Policy every answer carries. The page reads the public API and follows the
+live streams; it holds no data of its own. None of these routes is part of the API, so none
+is in the OpenAPI schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from service.errors import ApiError
+
+WEB = Path(__file__).resolve().parent.parent / "web"
+MEDIA_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+}
+# Browsers revalidate each time (ETag / Last-Modified), so a new release shows at once.
+CACHE = {"Cache-Control": "no-cache"}
+
+router = APIRouter(include_in_schema=False)
+
+
+def _files() -> dict[str, Path]:
+    """The files the page may load, by name: only these are ever served (no path from a
+    request reaches the file system)."""
+    if not WEB.is_dir():
+        return {}
+    return {p.name: p for p in WEB.iterdir() if p.is_file() and p.suffix in MEDIA_TYPES}
+
+
+FILES = _files()
+
+
+def _serve(name: str) -> FileResponse:
+    path = FILES.get(name)
+    if path is None:
+        raise ApiError(404, "not_found", f"no file {name!r} in the web page's files")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
+
+
+@router.api_route("/", methods=["GET", "HEAD"])
+def page() -> FileResponse:
+    """The timeline page."""
+    return _serve("index.html")
+
+
+@router.api_route("/static/{name}", methods=["GET", "HEAD"])
+def static_file(name: str) -> FileResponse:
+    """The page's scripts, styles and icons."""
+    return _serve(name)
+
+
+@router.api_route("/favicon.ico", methods=["GET", "HEAD"])
+def favicon() -> FileResponse:
+    return _serve("favicon.svg")
