@@ -87,6 +87,18 @@ DecimalString = Annotated[
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}(?:\.[0-9]{1,6})*$", max_length=32)]
 
 
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple):
+        return any(_holds_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, BaseModel):
+        return any(_holds_nul(v) for v in value.__dict__.values())
+    return False
+
+
 class Model(BaseModel):
     model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
 
@@ -140,6 +152,14 @@ class EventBase(Model):
                 "effective_until must be after effective_from (or announced_on when "
                 "effective_from is absent): validity intervals are [from, until)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _text_has_no_nul(self) -> EventBase:
+        # NUL is no character of any record worth citing, and PostgreSQL text cannot hold it.
+        for name, value in self.__dict__.items():
+            if _holds_nul(value):
+                raise ValueError(f"{name}: text may not contain NUL (U+0000) characters")
         return self
 
     @property

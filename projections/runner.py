@@ -10,6 +10,7 @@ a position already recorded, which rolls the whole batch back.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from projections.store import Slot, StoredRow, ViewStorage, WriteBatch
 
 BATCH = 500
 POLICY_CACHE = 20_000
+
+log = logging.getLogger("policy_timeline")
 
 
 @dataclass
@@ -132,6 +135,9 @@ class Runner:
                 if self.run_once():
                     continue
             except Exception:
+                # Retried after a pause (a database restart passes); said, so that a failure
+                # that does not pass is seen and not just a view falling behind.
+                log.exception("projection failed at position %d; retrying", self.position())
                 stop.wait(poll)
                 continue
             wake.wait(poll)

@@ -15,7 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from domain.timeline import Timeline
 from service import errors
 from service.auth import Keyring, bootstrap_admin
-from service.http_guards import BodyLimit, SecurityHeaders
+from service.http_guards import BodyLimit, NoNulInUrl, SecurityHeaders
 from service.key_store import KeyStore
 from service.loader import bundled_timeline, load_lines
 from service.metrics import Metrics, MetricsMiddleware
@@ -122,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.clock = lambda: datetime.now(UTC)
     app.state.metrics = Metrics(lambda: float(app.state.timeline.position()))
     app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(NoNulInUrl)
     app.add_middleware(SecurityHeaders)
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     if origins:

@@ -24,7 +24,7 @@ async def read_body(request: Request) -> bytes:
     return body
 
 
-def parse(adapter: TypeAdapter[T], body: bytes) -> T:
+def parse(adapter: TypeAdapter[T], body: bytes, what: str = "event") -> T:
     try:
         return adapter.validate_json(body)
     except ValidationError as error:
@@ -35,7 +35,7 @@ def parse(adapter: TypeAdapter[T], body: bytes) -> T:
             ) from None
         details = field_errors(error)
         fields = ", ".join(dict.fromkeys(d["field"] or "(body)" for d in details))
-        raise ApiError(422, "invalid", f"invalid event: {fields}", details) from None
+        raise ApiError(422, "invalid", f"invalid {what}: {fields}", details) from None
 
 
 def schema_ref(name: str) -> dict[str, Any]:

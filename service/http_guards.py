@@ -1,4 +1,5 @@
-"""Guards every HTTP response passes through: a request-body size limit and security headers.
+"""Guards every HTTP request and response passes through: a request-body size limit, no NUL in
+the URL, and security headers.
 
 Both are plain ASGI middleware, so streaming responses (SSE) pass untouched and a body is
 counted as it arrives, not after it has been buffered.
@@ -60,6 +61,23 @@ class BodyLimit:
             return message
 
         await self.app(scope, counted, send)
+
+
+class NoNulInUrl:
+    """422 for a NUL character anywhere in the path or query: no identifier, filter or search
+    holds one, and PostgreSQL text cannot (a NUL would otherwise reach a query)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope["query_string"]):
+            refusal = ApiError(
+                422, "invalid", "the URL holds a NUL character (%00), which no parameter takes"
+            )
+            await error_response(refusal)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class SecurityHeaders:

@@ -1,7 +1,8 @@
 """The OpenAPI schema: FastAPI's, plus what it cannot see from the routes.
 
-* The event catalogue: the write endpoints validate the raw body (strict JSON mode), so the
-  bodies cannot be declared as ordinary parameters.
+* The request bodies (the event catalogue, the key request): the endpoints validate the raw
+  body (strict JSON mode, and only after the caller's key), so the bodies cannot be declared
+  as ordinary parameters.
 * Who may call what: the bearer key is optional on reads (public by default), and the 401 and
   403 answers that go with it.
 * Links from an append's answer to the event and its policy, for clients and for stateful
@@ -26,6 +27,8 @@ from domain.events import (
 )
 from service.auth import API_KEY
 from service.key_store import ROLES
+from service.openapi_links import add_links
+from service.routers.keys import KEY_REQUEST
 from service.view_reads import MAX_PAGE, MAX_POLICY_PAGE
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorEnvelope"}
@@ -39,7 +42,11 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
     )
     components = schema.setdefault("components", {})
     models = components.setdefault("schemas", {})
-    for name, adapter in (("PolicyEvent", EVENT_ADAPTER), ("Batch", BATCH_ADAPTER)):
+    for name, adapter in (
+        ("PolicyEvent", EVENT_ADAPTER),
+        ("Batch", BATCH_ADAPTER),
+        ("KeyRequest", KEY_REQUEST),
+    ):
         own = adapter.json_schema(ref_template="#/components/schemas/{model}")
         models.update(own.pop("$defs", {}))
         models[name] = own
@@ -52,6 +59,7 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
                 operation["responses"].setdefault(
                     "413", _error(f"the body is over {body_limit:,} bytes")
                 )
+    add_links(schema)
     app.openapi_schema = schema
     return schema
 

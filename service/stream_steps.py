@@ -50,7 +50,7 @@ class Point:
     def parse(cls, text: str) -> Point:
         """``N`` or ``N@YYYY-MM-DD``; ValueError otherwise."""
         number, _, day = text.strip().partition("@")
-        if not number.isdigit() or len(number) > 18:
+        if not (number.isascii() and number.isdigit()) or len(number) > 18:
             raise ValueError(f"{text!r} is not a stream position: N or N@YYYY-MM-DD")
         return cls(int(number), date.fromisoformat(day) if day else None)
 

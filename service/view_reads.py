@@ -21,6 +21,7 @@ from service.projection_host import ProjectionHost, UnknownView
 READ_WAIT_SECONDS = 5.0
 
 MAX_PAGE = 1000  # items in one page of the log or of a view
+MAX_POSITION = 10**18 - 1  # beyond any log; keeps positions within 64-bit database integers
 MAX_POLICY_PAGE = 500  # each policy on a page is replayed from its events
 
 
@@ -37,16 +38,17 @@ def parse_known_at(text: str) -> datetime | int:
     means UTC) -> itself."""
     if text.startswith("position="):
         number = text.removeprefix("position=")
-        if not number.isdigit():
+        if not (number.isascii() and number.isdigit()) or int(number) > MAX_POSITION:
             raise _bad_known_at(text)
         return int(number)
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        # In UTC, as record times are kept; an offset can push a moment past year 1 or 9999.
+        return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
         raise _bad_known_at(text) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _bad_known_at(text: str) -> ApiError:
@@ -165,6 +167,9 @@ def months_back(at: date, months: int) -> date:
     year, month = at.year, at.month - months + 1
     while month <= 0:
         year, month = year - 1, month + 12
+    if year < 1:
+        raise ApiError(422, "invalid", f"{months} months before {at} is before the year 1",
+                       [{"field": "months", "message": "reaches before the year 1"}])  # fmt: skip
     return date(year, month, 1)
 
 

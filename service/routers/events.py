@@ -18,7 +18,7 @@ from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
 from service.schemas import AppendAnswer, BatchAnswer, EventDetail, LogEntry, LogPage
 from service.view_filters import EventLogFilter
-from service.view_reads import MAX_PAGE, parse_known_at
+from service.view_reads import MAX_PAGE, MAX_POSITION, parse_known_at
 
 router = APIRouter(tags=["events"])
 
@@ -138,7 +138,9 @@ def entry(logged: LoggedEvent) -> LogEntry:
 def list_events(
     request: Request,
     chosen: EventLogFilter,
-    after: Annotated[int, Query(ge=0, description="the cursor: positions after this one")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=MAX_POSITION, description="the cursor: positions after this one")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     known_at: Annotated[
         str | None,

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
+from pydantic import TypeAdapter
 
 from service.auth import Keyring, Principal, require_admin
+from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
 from service.key_store import KEY_NAME_PATTERN, KeyNameRefused, KeyRecord, UnknownKey
 from service.schemas import (
@@ -20,9 +22,12 @@ from service.schemas import (
 
 router = APIRouter(tags=["keys"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {s: {"model": ErrorEnvelope} for s in (404, 409, 422)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorEnvelope} for s in (400, 404, 409, 422)
+}
 
 Admin = Annotated[Principal, Depends(require_admin)]
+KEY_REQUEST = TypeAdapter(KeyRequest)
 
 
 def keyring(request: Request) -> Keyring:
@@ -40,8 +45,22 @@ def info(record: KeyRecord) -> KeyInfo:
     )
 
 
-@router.post("/keys", status_code=201, response_model=KeyCreated, responses=ERRORS)
-def create_key(request: Request, asked: KeyRequest, principal: Admin) -> KeyCreated:
+async def key_request(request: Request) -> KeyRequest:
+    """The body, read only once the caller is known to be an admin (FastAPI reads a declared
+    body before any dependency, so a stranger would learn of his JSON before of his key)."""
+    return parse(KEY_REQUEST, await read_body(request), what="key request")
+
+
+@router.post(
+    "/keys",
+    status_code=201,
+    response_model=KeyCreated,
+    responses=ERRORS,
+    openapi_extra=schema_ref("KeyRequest"),
+)
+def create_key(
+    request: Request, principal: Admin, asked: Annotated[KeyRequest, Depends(key_request)]
+) -> KeyCreated:
     """A new key for ``name`` with ``role``. The answer holds the key; it is stored hashed and
     cannot be shown again. 409 when the name is reserved or taken (revoked names stay taken)."""
     ring = keyring(request)

@@ -74,7 +74,7 @@ def get_policy(
     position = app.position()
     if known_at is not None:
         parsed = parse_known_at(known_at)
-        position = parsed if isinstance(parsed, int) else app.position_at(parsed)
+        position = min(position, parsed if isinstance(parsed, int) else app.position_at(parsed))
     history = (
         app.read_log(LogQuery(policy_id=policy_id, until_position=position, limit=100_000))
         if len(policy_id) <= 80

@@ -46,11 +46,22 @@ AfterParam = Annotated[
 LastEventId = Annotated[
     str | None, Header(max_length=40, description="sent by EventSource clients on reconnect")
 ]
+# One message of the stream (OpenAPI 3.1 describes text/event-stream message by message).
+SSE_MESSAGE = {
+    "type": "object",
+    "required": ["data"],
+    "properties": {
+        "id": {"type": "string", "description": "the point reached: N or N@YYYY-MM-DD"},
+        "event": {"type": "string", "description": "added, removed, changed, transition, ..."},
+        "data": {"type": "string", "contentMediaType": "application/json"},
+        "retry": {"type": "integer"},
+    },
+}
 STREAM_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "text/event-stream: `id:` the point reached, `event:` the kind, "
         "`data:` JSON; comment lines are heartbeats",
-        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        "content": {"text/event-stream": {"schema": SSE_MESSAGE}},
     },
     **{s: {"model": ErrorEnvelope} for s in (409, 422, 503)},
 }

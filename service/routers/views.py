@@ -25,7 +25,7 @@ from service.view_filters import (
     material_keys,
     select,
 )
-from service.view_reads import MAX_PAGE, Moment, page, resolve, today
+from service.view_reads import MAX_PAGE, MAX_POSITION, Moment, page, resolve, today
 
 router = APIRouter(tags=["views"], dependencies=[Depends(require_reader)])
 
@@ -44,7 +44,11 @@ KnownAtParam = Annotated[
 ]
 MinPositionParam = Annotated[
     int | None,
-    Query(ge=0, description="answer once the view has applied this log position (or 503)"),
+    Query(
+        ge=0,
+        le=MAX_POSITION,
+        description="answer once the view has applied this log position (or 503)",
+    ),
 ]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 AfterParam = Annotated[str, Query(max_length=200, description="cursor: next_after of a page")]
