@@ -83,12 +83,6 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, error: RequestValidationError) -> JSONResponse:
-        malformed = [e for e in error.errors() if e["type"] == "json_invalid"]
-        if malformed:  # as for the event bodies, which are parsed by service.body
-            message = malformed[0].get("ctx", {}).get("error") or malformed[0]["msg"]
-            return error_response(
-                ApiError(400, "malformed_json", f"the body is not valid JSON: {message}")
-            )
         details = field_errors(error)
         fields = ", ".join(d["field"] for d in details)
         return error_response(ApiError(422, "invalid", f"invalid parameters: {fields}", details))
