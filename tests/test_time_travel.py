@@ -153,3 +153,31 @@ async def test_rebuild_gives_the_same_views(client: httpx.AsyncClient) -> None:
     assert funding["rebuild"]["state"] == "done"
     assert await snapshot() == before
     assert (await client.post("/views/funding/rebuild")).status_code == 401
+
+
+async def test_an_event_reads_as_corrected_only_as_known_after_the_correction(
+    client: httpx.AsyncClient,
+) -> None:
+    before = (await client.get("/healthz")).json()["position"]
+    event_id = await no18_event_id(client)
+    correction = made_up_follow_up(
+        "EventCorrected",
+        policy_id=None,
+        corrects=event_id,
+        changes={"materials": ["Sm", "Gd", "Tb"]},
+        reason="made-up test correction: not a real correction of No. 18",
+    )
+    posted = (await client.post("/events", json=correction, headers=AUTH)).json()
+    now = (await client.get(f"/events/{event_id}")).json()
+    assert now["as_corrected"]["materials"] == ["Sm", "Gd", "Tb"]
+    assert [c["position"] for c in now["corrections"]] == [posted["position"]]
+    then = await client.get(f"/events/{event_id}", params={"known_at": f"position={before}"})
+    assert then.json()["corrections"] == []
+    assert "Dy" in then.json()["as_corrected"]["materials"]
+    assert then.json()["recorded_by"] == now["recorded_by"] == "bundled-demo"
+    first = (await client.get("/events", params={"limit": 1})).json()["items"][0]["position"]
+    unrecorded = await client.get(
+        f"/events/{posted['event_id']}", params={"known_at": f"position={first}"}
+    )
+    assert unrecorded.status_code == 404
+    assert "was recorded by position=" in unrecorded.json()["error"]["message"]

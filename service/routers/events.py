@@ -183,14 +183,31 @@ def list_events(
     responses={404: {"model": ErrorEnvelope}, 422: {"model": ErrorEnvelope}},
     dependencies=[Depends(require_reader)],
 )
-def get_event(request: Request, event_id: UUID) -> EventDetail:
-    """One event as recorded, with the corrections and retractions recorded about it."""
+def get_event(
+    request: Request,
+    event_id: UUID,
+    known_at: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            description="as the log told it then: only corrections recorded by this record "
+            "time (ISO datetime, ISO date or position=N) count",
+        ),
+    ] = None,
+) -> EventDetail:
+    """One event as recorded, with who recorded it and when, and the corrections and
+    retractions recorded about it (by ``known_at``, default now)."""
     app = timeline(request)
+    position = app.position()
+    if known_at is not None:
+        parsed = parse_known_at(known_at)
+        position = min(position, parsed if isinstance(parsed, int) else app.position_at(parsed))
     row = app.receipt(str(event_id))
-    if row is None:
-        raise ApiError(404, "not_found", f"no event {event_id} is recorded")
+    if row is None or row.position > position:
+        when = f" by {known_at}" if known_at is not None else ""
+        raise ApiError(404, "not_found", f"no event {event_id} was recorded{when}")
     [logged] = app.read_log(LogQuery(after=row.position - 1, limit=1))
-    about = app.read_log(LogQuery(about=str(event_id), limit=1000))
+    about = app.read_log(LogQuery(about=str(event_id), limit=1000, until_position=position))
     facts = [logged.fact, *(e.fact for e in about)]
     current = effective_facts(facts)
     return EventDetail(
