@@ -97,6 +97,16 @@ class PostgresViewStore(PostgresTrackingRecorder):
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         create_tables_locked(curs)
+        # The library looked for its tracking table before this lock was held; a process
+        # starting at the same moment may have made it since. Look again, or the library would
+        # record its table migration a second time and fail (IntegrityError).
+        table = f'"{self.datastore.schema}"."{self.tracking_table_name}"'
+        curs.execute("SELECT to_regclass(%s) AS found", [table])
+        if (curs.fetchone() or {}).get("found") is not None:
+            curs.execute(self.max_tracking_id_statement, [self.table_migration_identifier])
+            migrated = (curs.fetchone() or {}).get("max")
+            self.tracking_table_exists = True
+            self.tracking_migration_current = self.tracking_migration_previous = migrated
         super()._create_table(curs)
         curs.execute("SELECT MAX(version) AS v FROM view_schema")
         found = (curs.fetchone() or {}).get("v")

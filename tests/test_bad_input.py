@@ -14,10 +14,15 @@ from uuid import uuid4
 
 import httpx
 import pytest
+import pytest_asyncio
 
 from service.app import create_app
 from service.settings import Settings
+from tests.backend import database_url
 from tests.conftest import ADMIN_KEY, AUTH, made_up_control, made_up_follow_up
+
+# The async tests share one app (and so one event loop) for the module.
+in_module_loop = pytest.mark.asyncio(loop_scope="module")
 
 BODY_LIMIT = 200_000
 REAL_EVENT_ID = "bd855795-8974-5ddc-9d74-957a68751758"  # the first line of the bundled file
@@ -161,9 +166,21 @@ CREDENTIAL_CASES: list[tuple[str, str, str, dict[str, str]]] = [
 ]  # fmt: skip
 
 
-@pytest.fixture
-async def bad_input_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    application = create_app(settings.model_copy(update={"max_body_bytes": BODY_LIMIT}))
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def bad_input_client(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """One store for every case: each must leave it as it found it, so they can share it (and
+    a case that changed it would show in the cases after it too)."""
+    directory = tmp_path_factory.mktemp("bad-input")
+    settings = Settings(
+        database_url=database_url(directory),
+        admin_key=ADMIN_KEY,
+        state_dir=directory,
+        max_body_bytes=BODY_LIMIT,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    application = create_app(settings)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://timeline") as c:
@@ -200,6 +217,7 @@ def _matches(template: str, path: str) -> bool:
     return re.fullmatch(pattern, path.split("?")[0]) is not None
 
 
+@in_module_loop
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "code"),
     [case[1:] for case in CASES],
@@ -228,6 +246,7 @@ async def test_bad_input_is_refused_and_changes_nothing(
     assert after == before
 
 
+@in_module_loop
 @pytest.mark.parametrize(
     ("method", "path", "headers"),
     [case[1:] for case in CREDENTIAL_CASES],
@@ -246,6 +265,7 @@ async def test_bad_credentials_are_refused_and_change_nothing(
     assert await snapshot(bad_input_client) == before
 
 
+@in_module_loop
 async def test_a_chunked_body_over_the_limit_is_cut_off(
     bad_input_client: httpx.AsyncClient,
 ) -> None:
@@ -265,6 +285,7 @@ async def test_a_chunked_body_over_the_limit_is_cut_off(
     assert await snapshot(bad_input_client) == before
 
 
+@in_module_loop
 async def test_field_errors_name_each_bad_field(bad_input_client: httpx.AsyncClient) -> None:
     body = fresh(jurisdiction="ZZZ", announced_on="2025-02-30", materials=[""], surplus=1)
     response = await bad_input_client.post("/events", json=body, headers=AUTH)
@@ -272,6 +293,7 @@ async def test_field_errors_name_each_bad_field(bad_input_client: httpx.AsyncCli
     assert fields == {"jurisdiction", "announced_on", "materials.0", "surplus"}
 
 
+@in_module_loop
 async def test_batch_errors_name_the_event_index(bad_input_client: httpx.AsyncClient) -> None:
     events = [fresh(), fresh(), fresh(title="")]
     response = await bad_input_client.post("/events/batch", json={"events": events}, headers=AUTH)
