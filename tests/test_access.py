@@ -17,6 +17,10 @@ from service.settings import Settings
 from tests.conftest import made_up_control
 from tests.server import running_server
 
+# Who may call what is decided before the store is touched (the keys' store on PostgreSQL is
+# tested in test_keys.py).
+pytestmark = pytest.mark.backend_independent
+
 ADMIN_KEY = "made-up-admin-key-for-the-access-test"
 
 # The least role each operation needs (None: open to anyone, e.g. health checks). Written out

@@ -11,6 +11,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from service.cli import app
 from service.loader import bundled_timeline
 from tests.test_cli_views import cli
@@ -77,6 +79,7 @@ def test_diff_between_two_dates_and_two_record_times(tmp_path: Path) -> None:
     assert wrong.returncode == 1 and "view" in wrong.stderr
 
 
+@pytest.mark.backend_independent
 def test_every_command_explains_itself(tmp_path: Path) -> None:
     names = [c.name or c.callback.__name__ for c in app.registered_commands if c.callback]
     groups = [g.name for g in app.registered_groups]

@@ -12,6 +12,8 @@ from domain.events import MAX_BATCH
 from service.app import create_app
 from service.settings import Settings
 
+pytestmark = pytest.mark.backend_independent
+
 DASHBOARD = "https://dash.example.org"  # a made-up origin
 
 

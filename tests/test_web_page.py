@@ -67,7 +67,7 @@ from playwright.sync_api import (  # noqa: E402  (only once we know a browser is
 
 VIEWPORT = ViewportSize(width=1440, height=900)  # a laptop screen
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.backend_independent]
 
 
 @dataclass
