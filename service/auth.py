@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 import logging
 import os
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,16 +50,13 @@ class Keyring:
     def __init__(self, store: KeyStore, env_admin_key: str | None = None) -> None:
         self.store = store
         self._env_admin = digest(env_admin_key) if env_admin_key else None
-        self._lock = threading.Lock()
         self._keys: dict[str, KeyRecord] = {}
         self._read_at = float("-inf")
         self.refresh()
 
     def refresh(self) -> None:
-        keys = {record.digest: record for record in self.store.records()}
-        with self._lock:
-            self._keys = keys
-            self._read_at = time.monotonic()
+        self._keys = {record.digest: record for record in self.store.records()}
+        self._read_at = time.monotonic()
 
     def identify(self, key: str) -> Principal | KeyRecord | None:
         """The principal a key stands for; its record when the key was revoked; None when the
@@ -92,8 +88,9 @@ def bootstrap_admin(store: KeyStore, state_dir: Path) -> str | None:
     if store.records():
         return None
     key_file = state_dir / "admin.key"
-    if key_file.exists() and key_file.read_text().strip():
-        store.bootstrap_admin(digest(key_file.read_text().strip()))
+    kept = key_file.read_text().strip() if key_file.exists() else ""
+    if kept:
+        store.bootstrap_admin(digest(kept))
         return None
     key = new_key()
     if not store.bootstrap_admin(digest(key)):

@@ -25,7 +25,7 @@ from rich.table import Table
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.key_store import KeyRecord, KeyStore
+    from service.key_store import KeyStore
 
 
 class KeyRole(StrEnum):
@@ -450,6 +450,7 @@ def keys_create(
 ) -> None:
     """Create a key and print it once: only its hash is stored, so it cannot be shown again."""
     from service.key_store import KeyNameRefused
+    from service.schemas import KeyInfo
 
     with _key_store() as store:
         try:
@@ -458,7 +459,7 @@ def keys_create(
             errors.print(str(refused))
             raise typer.Exit(1) from None
     if as_json:
-        print(json.dumps({**_key_json(record), "key": key}))
+        print(json.dumps({**KeyInfo.of(record).model_dump(mode="json"), "key": key}))
         return
     console.print(f"created {role.value} key {record.name!r}; it is shown this once:")
     print(key)
@@ -469,10 +470,12 @@ def keys_list(
     as_json: Annotated[bool, typer.Option("--json", help="print the keys as JSON")] = False,
 ) -> None:
     """Every key ever created, revoked ones included (never the keys themselves)."""
+    from service.schemas import KeyInfo
+
     with _key_store() as store:
         records = store.records()
     if as_json:
-        print(json.dumps([_key_json(r) for r in records]))
+        print(json.dumps([KeyInfo.of(r).model_dump(mode="json") for r in records]))
         return
     table = Table(title="API keys")
     for column in ("name", "role", "created", "by", "revoked", "by"):
@@ -506,10 +509,12 @@ def keys_log(
     as_json: Annotated[bool, typer.Option("--json", help="print the log as JSON")] = False,
 ) -> None:
     """Key creations and revocations, oldest first."""
+    from service.schemas import KeyLogItem
+
     with _key_store() as store:
         entries = store.log()
     if as_json:
-        print(json.dumps([{**e.__dict__, "at": e.at.isoformat()} for e in entries]))
+        print(json.dumps([KeyLogItem(**e.__dict__).model_dump(mode="json") for e in entries]))
         return
     table = Table(title="API key log")
     for column in ("#", "at", "action", "name", "role", "by"):
@@ -533,17 +538,6 @@ def _key_store() -> Iterator[KeyStore]:
         yield store
     finally:
         store.close()
-
-
-def _key_json(record: KeyRecord) -> dict[str, Any]:
-    return {
-        "name": record.name,
-        "role": record.role,
-        "created_at": record.created_at.isoformat(),
-        "created_by": record.created_by,
-        "revoked_at": record.revoked_at.isoformat() if record.revoked_at else None,
-        "revoked_by": record.revoked_by,
-    }
 
 
 def _progress(disable: bool = False) -> Progress:

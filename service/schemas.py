@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from service.key_store import KEY_NAME_PATTERN, Role
+from service.key_store import KEY_NAME_PATTERN, KeyRecord, Role
 
 
 class AppendAnswer(BaseModel):
@@ -140,6 +140,11 @@ class KeyInfo(BaseModel):
     created_by: str
     revoked_at: datetime | None
     revoked_by: str | None
+
+    @classmethod
+    def of(cls, record: KeyRecord) -> KeyInfo:
+        """What may be shown of a stored key: everything but its digest."""
+        return cls(**{name: getattr(record, name) for name in cls.model_fields})
 
 
 class KeyCreated(KeyInfo):

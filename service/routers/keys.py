@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 from service.auth import Keyring, Principal, require_admin
 from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
-from service.key_store import KEY_NAME_PATTERN, KeyNameRefused, KeyRecord, UnknownKey
+from service.key_store import KEY_NAME_PATTERN, KeyNameRefused, UnknownKey
 from service.schemas import (
     KeyCreated,
     KeyInfo,
@@ -32,17 +32,6 @@ KEY_REQUEST = TypeAdapter(KeyRequest)
 
 def keyring(request: Request) -> Keyring:
     return request.app.state.keyring  # type: ignore[no-any-return]
-
-
-def info(record: KeyRecord) -> KeyInfo:
-    return KeyInfo(
-        name=record.name,
-        role=record.role,
-        created_at=record.created_at,
-        created_by=record.created_by,
-        revoked_at=record.revoked_at,
-        revoked_by=record.revoked_by,
-    )
 
 
 async def key_request(request: Request) -> KeyRequest:
@@ -69,13 +58,13 @@ def create_key(
     except KeyNameRefused as refused:
         raise ApiError(409, "conflict", str(refused)) from None
     ring.refresh()
-    return KeyCreated(**info(record).model_dump(), key=key)
+    return KeyCreated(**KeyInfo.of(record).model_dump(), key=key)
 
 
 @router.get("/keys", response_model=KeyList)
 def list_keys(request: Request, principal: Admin) -> KeyList:
     """Every key ever created, revoked ones included (never the keys themselves)."""
-    return KeyList(items=[info(r) for r in keyring(request).store.records()])
+    return KeyList(items=[KeyInfo.of(r) for r in keyring(request).store.records()])
 
 
 @router.get("/keys/log", response_model=KeyLog)
@@ -98,4 +87,4 @@ def revoke_key(
     except UnknownKey:
         raise ApiError(404, "not_found", f"no key named {name!r}") from None
     ring.refresh()
-    return info(record)
+    return KeyInfo.of(record)
