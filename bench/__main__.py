@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import backends, lag, reads, rebuild, streams, write_path
+from bench import backends, lag, reads, rebuild, restart, streams, write_path
 
 BENCHMARKS = {
     "write-path": write_path.run,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "as-of-reads": reads.run,
     "streams": streams.run,
     "backends": backends.run,
+    "restart": restart.run,
 }
 
 

@@ -84,6 +84,32 @@ DecimalString = Annotated[
     AfterValidator(_decimal_string),
     Field(description='a positive exact decimal as a string, e.g. "258000000"'),
 ]
+FIRST_DATE = date(1900, 1, 1)
+LAST_DATE = date(2199, 12, 31)
+
+
+def _policy_date(value: date) -> date:
+    # Dates outside this span are typing slips (0001-01-01, 9999-12-31), not policy history or
+    # plans, and the views' day arithmetic need not reach them.
+    if not FIRST_DATE <= value <= LAST_DATE:
+        raise ValueError(f"must lie within {FIRST_DATE} … {LAST_DATE}")
+    return value
+
+
+PolicyDate = Annotated[
+    date,
+    AfterValidator(_policy_date),
+    Field(
+        description=f"a date YYYY-MM-DD within {FIRST_DATE} … {LAST_DATE}",
+        # The span as a pattern too, so that clients generating requests from the schema
+        # (schemathesis here) keep to it.
+        json_schema_extra={
+            "formatMinimum": str(FIRST_DATE),
+            "formatMaximum": str(LAST_DATE),
+            "pattern": r"^(19[0-9]{2}|2[01][0-9]{2})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+        },
+    ),
+]
 HsCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{2,10}(?:\.[0-9]{1,6})*$", max_length=32)]
 
 
@@ -132,9 +158,9 @@ class EventBase(Model):
     agency: Name
     title: Title
     summary: Text = ""
-    announced_on: date
-    effective_from: date | None = None
-    effective_until: date | None = None
+    announced_on: PolicyDate
+    effective_from: PolicyDate | None = None
+    effective_until: PolicyDate | None = None
     materials: Annotated[MaterialList, Field(min_length=1)]
     hs_codes: Annotated[list[HsCode], Field(max_length=MAX_LIST)] = []
     targets: Annotated[list[Name], Field(max_length=MAX_LIST)] = []
@@ -189,7 +215,7 @@ class ExportControlAmended(EventBase):
 
 class ExportControlSuspended(EventBase):
     type: Literal["ExportControlSuspended"]
-    until: date | None = Field(default=None, description="end of the suspension; null: open")
+    until: PolicyDate | None = Field(default=None, description="end of the suspension; null: open")
 
     @model_validator(mode="after")
     def _until_after_start(self) -> ExportControlSuspended:
@@ -259,13 +285,13 @@ class SelfSufficiencyGoalSet(EventBase):
     comparator: Literal["at_least", "at_most"] = "at_least"
     target_description: Text | None = None
     baseline_percent: Percent | None = None
-    deadline: date | None = None
+    deadline: PolicyDate | None = None
 
 
 class GoalProgressReported(EventBase):
     type: Literal["GoalProgressReported"]
     value_percent: Percent
-    as_of: date
+    as_of: PolicyDate
 
 
 class GoalRevised(EventBase):
@@ -276,7 +302,7 @@ class GoalRevised(EventBase):
     target_percent: Percent | None = None
     comparator: Literal["at_least", "at_most"] | None = None
     target_description: Text | None = None
-    deadline: date | None = None
+    deadline: PolicyDate | None = None
 
 
 class GoalAbandoned(EventBase):

@@ -10,7 +10,6 @@ a position already recorded, which rolls the whole batch back.
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -30,8 +29,6 @@ from projections.store import Slot, StoredRow, ViewStorage, WriteBatch
 
 BATCH = 500
 POLICY_CACHE = 20_000
-
-log = logging.getLogger("policy_timeline")
 
 
 @dataclass
@@ -127,21 +124,28 @@ class Runner:
             total += applied
             progress(applied)
 
-    def run_forever(self, stop: threading.Event, wake: threading.Event, poll: float) -> None:
+    def run_forever(
+        self,
+        stop: threading.Event,
+        wake: threading.Event,
+        poll: float,
+        after_pass: Callable[[], None] = lambda: None,
+    ) -> None:
         """Apply events as they arrive: woken by ``wake`` (set by this process's writer) or
-        every ``poll`` seconds (events written by other processes)."""
+        every ``poll`` seconds (events written by other processes); ``after_pass`` is called
+        after each pass that reached the store. A failure is raised to the caller, which
+        starts again after :meth:`reset` (``service.workers`` does, after a pause)."""
         while not stop.is_set():
-            try:
-                if self.run_once():
-                    continue
-            except Exception:
-                # Retried after a pause (a database restart passes); said, so that a failure
-                # that does not pass is seen and not just a view falling behind.
-                log.exception("projection failed at position %d; retrying", self.position())
-                stop.wait(poll)
+            applied = self.run_once()
+            after_pass()
+            if applied:
                 continue
             wake.wait(poll)
             wake.clear()
+
+    def reset(self) -> None:
+        """Forget what was read: the next batch reads positions and rows from the store."""
+        self._forget()
 
     # --- one event -----------------------------------------------------------------------------
 

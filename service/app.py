@@ -24,8 +24,10 @@ from service.projection_host import ProjectionHost
 from service.routers import diff, events, keys, ops, page, policies, streams, views
 from service.settings import Settings
 from service.storage import application_env
-from service.storage.projector_lock import ProjectorLock
+from service.storage.process_lock import ProcessLock
 from service.stream_hub import StreamHub
+from service.view_lag import ViewLag
+from service.workers import Workers
 from service.writer import Writer
 
 log = logging.getLogger("policy_timeline")
@@ -77,21 +79,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     flush=True,
                 )
         keyring = Keyring(keys, settings.admin_key)
+        workers = Workers()
+        workers.add(keyring.worker)
+        keyring.worker.start()
         if settings.load_demo:
-            added = load_demo_if_empty(timeline)
+            with ProcessLock(settings.database_url, "bundled-load").held_while():
+                added = load_demo_if_empty(timeline)
             if added:
                 log.info("loaded %d events of the bundled timeline", added)
-        projections = ProjectionHost(timeline, ProjectorLock(settings.database_url))
+        projections = ProjectionHost(timeline, ProcessLock(settings.database_url, "projector"))
         if settings.run_projections:
             # Views answer from the first request on when the backlog is small (the bundled
             # timeline); a large backlog is applied in the background while serving.
             projections.catch_up(seconds=10)
             projections.start()
+            workers.add(projections.worker)
         hub = StreamHub(
             projections, app.state.clock, app.state.metrics, queue_size=settings.stream_queue_max
         )
         projections.runner.listeners.append(hub.wake.set)
         hub.start(asyncio.get_running_loop())
+        workers.add(hub.worker)
 
         def committed() -> None:
             projections.wake.set()
@@ -102,6 +110,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.projections = projections
         app.state.hub = hub
         app.state.writer = Writer(timeline, settings.write_group_max, on_commit=committed)
+        workers.add(app.state.writer.worker)
+        app.state.workers = workers
+        app.state.view_lag = ViewLag(timeline, projections)
+        app.state.metrics.watch(workers, app.state.view_lag)
         tune_garbage_collector()
         try:
             yield
@@ -109,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             hub.stop()
             app.state.writer.close()
             projections.stop()
+            keyring.worker.stop()
             keys.close()
             timeline.close()
 

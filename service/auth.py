@@ -1,9 +1,9 @@
 """Who may do what: bearer API keys with the roles reader < editor < admin.
 
 Keys live hashed in the :class:`service.key_store.KeyStore`. Each process caches the digests
-and re-reads them at most once a second (or at once for a key it does not know), so a key
-created or revoked by another process or by ``policy-timeline keys`` counts within a second;
-one created or revoked through this process counts at once.
+and re-reads them once a second in the background (and at once for a key it does not know),
+so a key created or revoked by another process or by ``policy-timeline keys`` counts within
+a second; one created or revoked through this process counts at once.
 
 A presented key is found by its SHA-256 digest and confirmed with ``hmac.compare_digest``.
 Timing the dictionary lookup could only tell an attacker about digests, which say nothing
@@ -25,6 +25,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from service.errors import ApiError
 from service.key_store import BOOTSTRAP_ADMIN, ROLES, KeyRecord, KeyStore, Role, digest, new_key
+from service.workers import Worker
 
 log = logging.getLogger("policy_timeline")
 REFRESH_SECONDS = 1.0
@@ -47,16 +48,26 @@ class Principal:
 
 
 class Keyring:
+    """The keys of the store, cached. A supervised worker re-reads them every
+    ``REFRESH_SECONDS``; a key not in the cache re-reads at once (at most every
+    ``MISS_REFRESH_SECONDS``), so a key made by another process works straight away."""
+
     def __init__(self, store: KeyStore, env_admin_key: str | None = None) -> None:
         self.store = store
         self._env_admin = digest(env_admin_key) if env_admin_key else None
         self._keys: dict[str, KeyRecord] = {}
         self._read_at = float("-inf")
         self.refresh()
+        self.worker = Worker("key-refresher", self._keep_fresh)
 
     def refresh(self) -> None:
         self._keys = {record.digest: record for record in self.store.records()}
         self._read_at = time.monotonic()
+
+    def _keep_fresh(self, worker: Worker) -> None:
+        while not worker.stopping.wait(REFRESH_SECONDS):
+            self.refresh()
+            worker.succeeded()
 
     def identify(self, key: str) -> Principal | KeyRecord | None:
         """The principal a key stands for; its record when the key was revoked; None when the
@@ -64,9 +75,8 @@ class Keyring:
         key_digest = digest(key)
         if self._env_admin is not None and hmac.compare_digest(key_digest, self._env_admin):
             return Principal(BOOTSTRAP_ADMIN, "admin")
-        age = time.monotonic() - self._read_at
         record = self._keys.get(key_digest)
-        if age > REFRESH_SECONDS or (record is None and age > MISS_REFRESH_SECONDS):
+        if record is None and time.monotonic() - self._read_at > MISS_REFRESH_SECONDS:
             try:
                 self.refresh()
             except Exception:  # the database is away: answer from the keys last read

@@ -50,13 +50,18 @@ def serve(
     """Start the HTTP service (loads the bundled real timeline into an empty store)."""
     import uvicorn
 
+    from service.http_server import PROTOCOL, raise_open_file_limit
+
     settings = Settings()
+    open_files = raise_open_file_limit()
+    errors.print(f"open-file limit {open_files}: about {open_files - 64} connections per process")
     uvicorn.run(
         "service.app:create_app",
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
         workers=workers,
+        http=PROTOCOL,
         log_level="info",
     )
 
@@ -141,11 +146,11 @@ def project() -> None:
 
     from service.app import open_timeline
     from service.projection_host import ProjectionHost
-    from service.storage.projector_lock import ProjectorLock
+    from service.storage.process_lock import ProcessLock
 
     settings = Settings()
     timeline = open_timeline(settings)
-    host = ProjectionHost(timeline, ProjectorLock(settings.database_url))
+    host = ProjectionHost(timeline, ProcessLock(settings.database_url, "projector"))
     signal.signal(signal.SIGTERM, lambda *_: host.stop())
     signal.signal(signal.SIGINT, lambda *_: host.stop())
     said: list[bool] = []

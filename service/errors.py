@@ -5,11 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from service.storage.transient import RETRY_AFTER_SECONDS, TRANSIENT, discard_broken
 
 
 class ErrorBody(BaseModel):
@@ -93,6 +96,22 @@ def install(app: FastAPI) -> None:
         return error_response(
             ApiError(error.status_code, code, str(error.detail), headers=error.headers)
         )
+
+    async def _unavailable(request: Request, _: Exception) -> JSONResponse:
+        timeline = getattr(request.app.state, "timeline", None)
+        if timeline is not None:
+            await anyio.to_thread.run_sync(discard_broken, timeline.factory.datastore)
+        return error_response(
+            ApiError(
+                503,
+                "unavailable",
+                "the database is not answering (restarting?); retry shortly",
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            )
+        )
+
+    for transient in TRANSIENT:
+        app.add_exception_handler(transient, _unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, error: Exception) -> JSONResponse:

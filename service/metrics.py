@@ -1,12 +1,20 @@
 """Prometheus metrics: requests by route and status, append latency, log position, live
-subscribers."""
+subscribers, background workers' restarts and last successes, and each view's lag."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from service.workers import HEALTHY, Workers
+
+if TYPE_CHECKING:
+    from service.view_lag import ViewLag
 
 
 class Metrics:
@@ -60,6 +68,53 @@ class Metrics:
             registry=self.registry,
         )
         position.set_function(log_position)
+
+    def watch(self, workers: Workers, view_lag: ViewLag) -> None:
+        """Report the workers' health and the views' lag, read at each scrape."""
+        self.registry.register(_HealthCollector(workers, view_lag))
+
+
+class _HealthCollector(Collector):
+    def __init__(self, workers: Workers, view_lag: ViewLag) -> None:
+        self.workers = workers
+        self.view_lag = view_lag
+
+    def collect(self) -> Iterator[Metric]:
+        restarts = CounterMetricFamily(
+            "policy_timeline_worker_restarts",
+            "times a background worker failed and was started again",
+            labels=["worker"],
+        )
+        up = GaugeMetricFamily(
+            "policy_timeline_worker_up",
+            "1 while a background worker runs or stands by, 0 while it is restarting",
+            labels=["worker"],
+        )
+        success = GaugeMetricFamily(
+            "policy_timeline_worker_last_success_timestamp_seconds",
+            "when a background worker last did its work (or polled the database) successfully",
+            labels=["worker"],
+        )
+        for health in self.workers.health():
+            restarts.add_metric([health.name], health.restarts)
+            up.add_metric([health.name], 1.0 if health.state in HEALTHY else 0.0)
+            if health.last_success is not None:
+                success.add_metric([health.name], health.last_success)
+        yield from (restarts, up, success)
+        lag_events = GaugeMetricFamily(
+            "policy_timeline_view_lag_events",
+            "events recorded that a view has not applied yet",
+            labels=["view"],
+        )
+        lag_seconds = GaugeMetricFamily(
+            "policy_timeline_view_lag_seconds",
+            "how long the oldest event a view has not applied has been waiting",
+            labels=["view"],
+        )
+        for view, lag in self.view_lag.measure().views.items():
+            lag_events.add_metric([view], lag.events)
+            lag_seconds.add_metric([view], lag.seconds)
+        yield from (lag_events, lag_seconds)
 
 
 class MetricsMiddleware:

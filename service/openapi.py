@@ -55,10 +55,16 @@ def openapi_schema(app: FastAPI) -> dict[str, Any]:
     for item in schema["paths"].values():
         for operation in item.values():
             _state_roles(operation)
+            responses = operation["responses"]
             if "requestBody" in operation:
-                operation["responses"].setdefault(
-                    "413", _error(f"the body is over {body_limit:,} bytes")
+                responses.setdefault("413", _error(f"the body is over {body_limit:,} bytes"))
+                responses.setdefault(
+                    "415", _error("the body is not sent as `Content-Type: application/json`")
                 )
+            responses.setdefault(
+                "503",
+                _error("the database is not answering (a restart); retry after `Retry-After`"),
+            )
     add_links(schema)
     app.openapi_schema = schema
     return schema

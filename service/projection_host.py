@@ -19,10 +19,13 @@ from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.runner import Runner
 from projections.store import Slot, ViewStorage, ViewStore
-from service.storage.projector_lock import ProjectorLock
+from service.storage.process_lock import ProcessLock
+from service.storage.transient import discard_broken
+from service.workers import Worker
 
 POLL_SECONDS = 0.2
 STANDBY_SECONDS = 1.0  # how often a standing-by process offers to take over
+LOCK_CHECK_SECONDS = 1.0  # how often the projector confirms it still holds the lock
 
 
 class UnknownView(KeyError):
@@ -71,16 +74,20 @@ def rebuild(
 
 class ProjectionHost:
     """Views for one process. With a ``lock``, the runner projects only while it holds the
-    lock (one projector among all processes) and otherwise stands by to take over."""
+    lock (one projector among all processes) and otherwise stands by to take over. The runner
+    is a supervised worker: a failure (the database restarting) is logged, the runner forgets
+    what it read, gives up the lock (its session may have died with the database) and starts
+    again after a pause."""
 
-    def __init__(self, timeline: Timeline, lock: ProjectorLock | None = None) -> None:
+    def __init__(self, timeline: Timeline, lock: ProcessLock | None = None) -> None:
         self.timeline = timeline
         self.lock = lock
         self.store = open_views(timeline)
         self.runner = Runner(timeline, self.store)
         self.wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.worker = Worker("projection-runner", self._project, on_failure=self._after_failure)
+        self.on_standby: Callable[[], None] = lambda: None
+        self._lock_confirmed = time.monotonic()
         self._advanced = threading.Condition()
         self.runner.listeners.append(self._on_advance)
         self.rebuilds: dict[str, dict[str, Any]] = {}
@@ -95,28 +102,44 @@ class ProjectionHost:
             pass
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self.project, name="projection-runner", daemon=True)
-        self._thread.start()
+        """Project in a background thread."""
+        self.worker.start()
 
     def project(self, on_standby: Callable[[], None] = lambda: None) -> None:
-        """Run the projections until stopped, whenever this process holds the lock."""
-        try:
-            while not self._stop.is_set():
-                if self.lock is None or self.lock.try_acquire():
-                    self.runner.run_forever(self._stop, self.wake, POLL_SECONDS)
-                else:
-                    on_standby()
-                    self._stop.wait(STANDBY_SECONDS)
-        finally:
-            if self.lock is not None:
-                self.lock.release()
+        """Project in the calling thread until :meth:`stop` (``policy-timeline project``)."""
+        self.on_standby = on_standby
+        self.worker.run()
+
+    def _project(self, worker: Worker) -> None:
+        while not worker.stopping.is_set():
+            if self.lock is None or self.lock.try_acquire():
+                self.runner.run_forever(
+                    worker.stopping, self.wake, POLL_SECONDS, lambda: self._after_pass(worker)
+                )
+            else:
+                worker.standing_by()
+                self.on_standby()
+                worker.stopping.wait(STANDBY_SECONDS)
+        if self.lock is not None:
+            self.lock.release()
+
+    def _after_pass(self, worker: Worker) -> None:
+        worker.succeeded()
+        if self.lock is not None and time.monotonic() - self._lock_confirmed > LOCK_CHECK_SECONDS:
+            self.lock.confirm()
+            self._lock_confirmed = time.monotonic()
+
+    def _after_failure(self) -> None:
+        self.runner.reset()
+        if self.lock is not None:
+            self.lock.release()
+        discard_broken(self.timeline.factory.datastore)  # type: ignore[attr-defined]
 
     def stop(self) -> None:
         """Stop projecting (from another thread, or a signal handler)."""
-        self._stop.set()
+        self.worker.stopping.set()
         self.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        self.worker.stop()
         for status in list(self.rebuilds.values()):
             thread = status.get("thread")
             if isinstance(thread, threading.Thread):

@@ -106,10 +106,25 @@ class ViewList(BaseModel):
     items: list[ViewInfo]
 
 
+class WorkerReadiness(BaseModel):
+    state: Literal["starting", "running", "standby", "restarting", "stopped"] = Field(
+        description="standby: another process holds the projector lock and does this work"
+    )
+    restarts: int = Field(description="times the worker failed and was started again")
+    last_success: datetime | None
+    last_error: str | None
+
+
 class Readiness(BaseModel):
     ready: bool
+    reasons: list[str] = Field(description="why the process is not ready (empty when it is)")
     log_position: int
     views: dict[str, int] = Field(description="each view's lag behind the log, in events")
+    lag_seconds: dict[str, float] = Field(
+        description="each view's lag in seconds: how long the oldest event it has not applied "
+        "has been waiting (0 when it has applied the whole log)"
+    )
+    workers: dict[str, WorkerReadiness]
 
 
 class DiffBody(BaseModel):

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     ready_max_lag: int = Field(
         default=1000, description="/readyz fails while a view lags the log by more events"
     )
+    ready_max_stall_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="/readyz fails while an event has waited longer than this for a view "
+        "(a stalled projector on a quiet log)",
+    )
     write_group_max: int = Field(
         default=512, description="most single posts committed together in one transaction"
     )

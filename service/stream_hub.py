@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -32,8 +31,8 @@ from service.metrics import Metrics
 from service.projection_host import ProjectionHost
 from service.stream_steps import CHUNK, LOG, Point, Step, dated, log_events, replay
 from service.view_filters import ItemFilter, LogFilter
+from service.workers import Worker
 
-log = logging.getLogger("policy_timeline.streams")
 POLL_SECONDS = 0.2
 GATHER_SECONDS = 0.01
 COALESCE_MOST = 256  # waiting messages joined into one write
@@ -109,8 +108,7 @@ class StreamHub:
     wake: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.worker = Worker("stream-hub", self._run)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._reached: dict[str, Point] = {}  # hub thread: how far steps were computed
         self.delivered: dict[str, Point] = {}  # event loop: how far subscribers were sent
@@ -134,14 +132,12 @@ class StreamHub:
                 self.projections.position(view), today if dated(view) else None
             )
         self.delivered = dict(self._reached)
-        self._thread = threading.Thread(target=self._run, name="stream-hub", daemon=True)
-        self._thread.start()
+        self.worker.start()
 
     def stop(self) -> None:
-        self._stop.set()
+        self.worker.stopping.set()
         self.wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=10)
+        self.worker.stop(timeout=10)
         for subscribers in self._subscribers.values():
             for subscriber in subscribers:
                 subscriber.close()
@@ -149,19 +145,17 @@ class StreamHub:
     def today(self) -> date:
         return self.clock().astimezone(UTC).date()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
+    def _run(self, worker: Worker) -> None:
+        """The hub thread's loop (supervised: a failure to read, say while the database
+        restarts, starts it again from where it had reached)."""
+        while not worker.stopping.is_set():
             if self.wake.wait(self.poll):
                 # Let the writes of the next few milliseconds join this pass: one pass (and
                 # one write per subscriber) for several events instead of one each.
-                self._stop.wait(GATHER_SECONDS)
+                worker.stopping.wait(GATHER_SECONDS)
             self.wake.clear()
-            try:
-                updates = self._advance()
-            except Exception:
-                log.exception("stream hub: reading changes failed; retrying")
-                self._stop.wait(self.poll)
-                continue
+            updates = self._advance()
+            worker.succeeded()
             if updates and self._loop is not None and not self._loop.is_closed():
                 self._loop.call_soon_threadsafe(self._deliver, updates)
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import queue
-import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 from domain.timeline import Appended, AppendError, Submission, Timeline
+from service.workers import Worker
 
 Result = list[Appended | AppendError]
 
@@ -28,7 +28,14 @@ class _Job:
     future: Future[Result] = field(default_factory=Future)
 
 
+class WriterFailed(RuntimeError):
+    """The writer thread failed while holding this post; it was not stored by this attempt."""
+
+
 class Writer:
+    """The writer thread is a supervised worker: should its loop itself fail, the posts it
+    held are answered with the error and the loop starts again for the rest."""
+
     def __init__(
         self,
         timeline: Timeline,
@@ -39,8 +46,9 @@ class Writer:
         self._group_max = group_max
         self._on_commit = on_commit
         self._jobs: queue.Queue[_Job | None] = queue.Queue()
-        self._thread = threading.Thread(target=self._run, name="timeline-writer", daemon=True)
-        self._thread.start()
+        self._in_hand: list[_Job] = []
+        self.worker = Worker("timeline-writer", self._run, on_failure=self._fail_in_hand)
+        self.worker.start()
 
     async def append(self, submissions: Sequence[Submission], *, atomic: bool) -> Result:
         job = _Job(submissions, atomic)
@@ -48,12 +56,32 @@ class Writer:
         return await asyncio.wrap_future(job.future)
 
     def close(self) -> None:
+        """Stop after storing what is queued."""
         self._jobs.put(None)
-        self._thread.join(timeout=30)
+        self.worker.stop(timeout=30)
 
-    def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
+    def _take(self) -> _Job | None:
+        job = self._jobs.get()
+        if job is None:
+            self.worker.stopping.set()
+        else:
+            self._in_hand.append(job)
+        return job
+
+    def _take_more(self) -> _Job | None:
+        try:
+            job = self._jobs.get_nowait()
+        except queue.Empty:
+            return None
+        if job is None:
+            self.worker.stopping.set()
+        else:
+            self._in_hand.append(job)
+        return job
+
+    def _run(self, worker: Worker) -> None:
+        while not worker.stopping.is_set() or not self._jobs.empty():
+            job = self._take()
             if job is None:
                 return
             if job.atomic:
@@ -61,14 +89,9 @@ class Writer:
                 continue
             group = [job]
             size = len(job.submissions)
-            stop = False
             while size < self._group_max:
-                try:
-                    nxt = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
+                nxt = self._take_more()
                 if nxt is None:
-                    stop = True
                     break
                 if nxt.atomic:
                     self._commit(group, atomic=False)
@@ -79,8 +102,6 @@ class Writer:
                 size += len(nxt.submissions)
             if group:
                 self._commit(group, atomic=False)
-            if stop:
-                return
 
     def _commit(self, jobs: list[_Job], *, atomic: bool) -> None:
         submissions = [s for job in jobs for s in job.submissions]
@@ -89,10 +110,19 @@ class Writer:
         except BaseException as error:  # every waiting caller must hear of the failure
             for job in jobs:
                 job.future.set_exception(error)
+            self._in_hand = [j for j in self._in_hand if not j.future.done()]
             return
-        self._on_commit()
         start = 0
         for job in jobs:
             end = start + len(job.submissions)
             job.future.set_result(results[start:end])
             start = end
+        self._in_hand = [j for j in self._in_hand if not j.future.done()]
+        self.worker.succeeded()
+        self._on_commit()
+
+    def _fail_in_hand(self) -> None:
+        for job in self._in_hand:
+            if not job.future.done():
+                job.future.set_exception(WriterFailed("the writer failed while storing this"))
+        self._in_hand = []

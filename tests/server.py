@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import resource
 import socket
 import subprocess
 import sys
@@ -44,10 +45,19 @@ def running_server(
 
 @contextmanager
 def server_process(
-    directory: Path, port: int | None = None, workers: int = 1, **extra: str
+    directory: Path,
+    port: int | None = None,
+    workers: int = 1,
+    open_files: int | None = None,
+    **extra: str,
 ) -> Iterator[tuple[str, Path, subprocess.Popen[str]]]:
     """As :func:`running_server`, with the process too. Output goes to a file, not a pipe: an
-    unread pipe fills up and stalls the server."""
+    unread pipe fills up and stalls the server. ``open_files`` caps the server's open-file
+    limit (soft and hard)."""
+
+    def cap_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+
     port = port or free_port()
     output = directory / f"server-{port}.log"
     with output.open("w") as sink:  # the child keeps its own copy of the descriptor
@@ -58,6 +68,7 @@ def server_process(
             stdout=sink,
             stderr=subprocess.STDOUT,
             text=True,
+            preexec_fn=cap_open_files if open_files is not None else None,
         )
     base = f"http://127.0.0.1:{port}"
     try:

@@ -51,6 +51,12 @@ def fresh(**changes: Any) -> dict[str, Any]:
     return made_up_control(**{"event_id": str(uuid4()), **changes})
 
 
+def twice(key: str, first: str, second: str) -> bytes:
+    """A made-up control whose JSON names ``key`` twice (first with ``first``)."""
+    body = json.dumps(fresh(**{key: second}))
+    return body.replace("{", "{" + json.dumps(key) + ": " + json.dumps(first) + ", ", 1).encode()
+
+
 CASES: list[tuple[str, str, str, Body, int, str]] = [
     ("unknown type", "POST", "/events", fresh(type="ExportControlInvented"), 422, "invalid"),
     ("missing type", "POST", "/events", {k: v for k, v in fresh().items() if k != "type"}, 422, "invalid"),
@@ -153,6 +159,17 @@ CASES: list[tuple[str, str, str, Body, int, str]] = [
     ("key: body over the size limit", "POST", "/keys", {"name": "x" * (BODY_LIMIT + 10), "role": "reader"}, 413, "payload_too_large"),
     ("key: revoke an unknown key", "DELETE", "/keys/made-up-nobody", None, 404, "not_found"),
     ("key: revoke a malformed name", "DELETE", "/keys/bad%20name", None, 422, "invalid"),
+    ("a key named twice", "POST", "/events", twice("policy_id", "xx-madeup-a", "xx-madeup-b"), 400, "duplicate_key"),
+    ("a key named twice in a source", "POST", "/events", json.dumps(fresh()).replace('"url": null', '"url": null, "url": null').encode(), 400, "duplicate_key"),
+    ("a key named twice in a batch", "POST", "/events/batch", b'{"events": [' + twice("title", "a", "b") + b"]}", 400, "duplicate_key"),
+    ("key: a key named twice", "POST", "/keys", b'{"name": "made-up-a", "role": "reader", "name": "made-up-b"}', 400, "duplicate_key"),
+    ("announced in year 1", "POST", "/events", fresh(announced_on="0001-01-01"), 422, "invalid"),
+    ("announced in 9999", "POST", "/events", fresh(announced_on="9999-12-31"), 422, "invalid"),
+    ("announced in 1899", "POST", "/events", fresh(announced_on="1899-12-31"), 422, "invalid"),
+    ("effective until 9999", "POST", "/events", fresh(effective_until="9999-12-31"), 422, "invalid"),
+    ("effective from 2200", "POST", "/events", fresh(effective_from="2200-01-01"), 422, "invalid"),
+    ("suspended until 9999", "POST", "/events", made_up_follow_up("ExportControlSuspended", policy_id=SUSPENDED_POLICY, until="9999-12-31"), 422, "invalid"),
+    ("correction to year 1", "POST", "/events", made_up_follow_up("EventCorrected", policy_id=None, corrects=REAL_EVENT_ID, changes={"announced_on": "0001-01-01"}, reason="r"), 422, "invalid_correction"),
 ]  # fmt: skip
 
 # Bad credentials, one per operation that takes no other input.
@@ -279,9 +296,29 @@ async def test_a_chunked_body_over_the_limit_is_cut_off(
             yield one + b","
         yield one + b"]}"
 
-    response = await bad_input_client.post("/events/batch", content=chunks(), headers=AUTH)
+    headers = {**AUTH, "Content-Type": "application/json"}
+    response = await bad_input_client.post("/events/batch", content=chunks(), headers=headers)
     assert response.status_code == 413, response.text
     assert response.json()["error"]["code"] == "payload_too_large"
+    assert await snapshot(bad_input_client) == before
+
+
+@in_module_loop
+@pytest.mark.parametrize("path", ["/events", "/events/batch", "/keys"])
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+async def test_a_body_not_declared_json_is_refused_415(
+    bad_input_client: httpx.AsyncClient, path: str, content_type: str | None
+) -> None:
+    before = await snapshot(bad_input_client)
+    bodies = {"/events": fresh(), "/events/batch": {"events": [fresh()]},
+              "/keys": {"name": "made-up-carol", "role": "reader"}}  # fmt: skip
+    headers = {**AUTH, **({"Content-Type": content_type} if content_type else {})}
+    response = await bad_input_client.post(
+        path, content=json.dumps(bodies[path]).encode(), headers=headers
+    )
+    assert response.status_code == 415, response.text
+    assert response.json()["error"]["code"] == "unsupported_media_type"
+    assert "application/json" in response.json()["error"]["message"]
     assert await snapshot(bad_input_client) == before
 
 

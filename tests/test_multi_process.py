@@ -19,7 +19,7 @@ from bench.synthetic import openings, sequence
 from domain.timeline import Timeline
 from service.projection_host import view_store
 from service.storage import application_env
-from service.storage.projector_lock import ProjectorLock
+from service.storage.process_lock import ProcessLock
 from tests.conftest import made_up_control, made_up_follow_up
 from tests.server import CLI, free_port, running_server, server_env
 from tests.stream_client import Subscriber, wait_for_views
@@ -197,7 +197,7 @@ def test_serve_with_two_workers_shares_one_store_and_one_projector(tmp_path: Pat
                    if "Started server process" in line}  # fmt: skip
         assert len(workers) == 2
         # One of them holds the projector lock, so no other process can take it now.
-        lock = ProjectorLock(server_env(tmp_path)["POLICY_TIMELINE_DATABASE_URL"])
+        lock = ProcessLock(server_env(tmp_path)["POLICY_TIMELINE_DATABASE_URL"], "projector")
         assert not lock.try_acquire()
 
 

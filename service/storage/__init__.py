@@ -47,6 +47,9 @@ def application_env(database_url: str) -> dict[str, str]:
             "POSTGRES_POOL_SIZE": "8",
             "POSTGRES_MAX_OVERFLOW": "8",
             "POSTGRES_LOCK_TIMEOUT": "30",
+            # How long a request waits for a pooled connection: while the database is away,
+            # it answers 503 after this rather than hanging (the library's default is 5 s).
+            "POSTGRES_CONNECT_TIMEOUT": "2",
             "APPLICATION_RECORDER_TOPIC": "service.storage.postgres:IndexedPostgresRecorder",
         }
     scheme = url.scheme or database_url

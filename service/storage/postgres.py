@@ -12,15 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from eventsourcing.persistence import InterfaceError, Notification, OperationalError, StoredEvent
+from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from domain.log_index import IndexRow, LogQuery
 from service.storage import index_sql
+from service.storage.transient import retry_transient
 
 SCHEMA_LOCK = 7_421_100  # pg_advisory_xact_lock key held while creating tables
 
@@ -69,14 +69,15 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
         create_tables_locked(curs)
         super()._create_table(curs)
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    @retry_transient
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
         """As the library's, without pipeline mode: here a pipelined transaction carrying a few
         MB (the library's own recorder saving 5,000 events of 1.2 KB in one go; this recorder
         with 5,000 synthetic events) hung for good with psycopg 3.3.9, the server waiting to
-        read what the client believed sent. The statements are the same single ones."""
+        read what the client believed sent. The statements are the same single ones. A dropped
+        connection is retried as the index reads are (``service.storage.transient``)."""
         with self.datastore.get_connection() as conn, conn.transaction(), conn.cursor() as curs:
             self._insert_events(curs, stored_events, **kwargs)
             if not stored_events:
@@ -107,6 +108,7 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
                 )
         return positions
 
+    @retry_transient
     def receipts(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -115,6 +117,7 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
             )
             return {r["event_id"]: index_sql.row(r) for r in c.fetchall()}
 
+    @retry_transient
     def existing_policy_ids(self, policy_ids: Sequence[str]) -> set[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -123,12 +126,14 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
             )
             return {r["policy_id"] for r in c.fetchall()}
 
+    @retry_transient
     def find(self, query: LogQuery) -> list[IndexRow]:
         statement, params = index_sql.find(query, "%s")
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [index_sql.row(r) for r in c.fetchall()]
 
+    @retry_transient
     def position_at(self, moment: datetime) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -137,6 +142,7 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
             found = c.fetchone()
         return int((found or {}).get("found") or 0)
 
+    @retry_transient
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -155,6 +161,7 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
                 for r in c.fetchall()
             ]
 
+    @retry_transient
     def policy_ids(
         self, after: str, limit: int, opening_types: Sequence[str], jurisdictions: Sequence[str]
     ) -> list[str]:

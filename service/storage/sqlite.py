@@ -16,6 +16,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from domain.log_index import IndexRow, LogQuery
 from service.storage import index_sql
+from service.storage.transient import retry_transient
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's parameter limit
 
@@ -82,6 +83,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
             c.executemany(_INSERT_MATERIAL, materials)
         return positions
 
+    @retry_transient
     def receipts(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:
         found: dict[str, IndexRow] = {}
         with self.datastore.transaction(commit=False) as c:
@@ -94,6 +96,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
                 found.update((r["event_id"], index_sql.row(r)) for r in c.fetchall())
         return found
 
+    @retry_transient
     def existing_policy_ids(self, policy_ids: Sequence[str]) -> set[str]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -103,12 +106,14 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
             )
             return {r["policy_id"] for r in c.fetchall()}
 
+    @retry_transient
     def find(self, query: LogQuery) -> list[IndexRow]:
         statement, params = index_sql.find(query, "?")
         with self.datastore.transaction(commit=False) as c:
             c.execute(statement, params)
             return [index_sql.row(r) for r in c.fetchall()]
 
+    @retry_transient
     def position_at(self, moment: datetime) -> int:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
@@ -117,6 +122,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
             found = c.fetchone()[0]
         return int(found or 0)
 
+    @retry_transient
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]:
         found: list[Notification] = []
         with self.datastore.transaction(commit=False) as c:
@@ -138,6 +144,7 @@ class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
                 )
         return found
 
+    @retry_transient
     def policy_ids(
         self, after: str, limit: int, opening_types: Sequence[str], jurisdictions: Sequence[str]
     ) -> list[str]:
