@@ -143,7 +143,7 @@ class Money(Model):
 
 
 class EventBase(Model):
-    """The fields every event carries (DESIGN.md §2, common fields)."""
+    """The fields every event carries (docs/design.md, the write side)."""
 
     event_id: UUID | None = Field(
         default=None, description="client-chosen; makes the post idempotent"
@@ -409,10 +409,25 @@ class Batch(Model):
 BATCH_ADAPTER: TypeAdapter[Batch] = TypeAdapter(Batch)
 
 
+# The title part of a derived id. With ``xx-`` before it, ``-YYYY`` after it and room for the
+# longest suffix that makes it unique (``-`` and 8 hex digits), a derived id stays within the
+# PolicyId limit of 80 characters.
+MAX_DERIVED_STEM = 48
+
+
 def derive_policy_id(event: EventBase) -> str:
     """A readable slug for a policy whose first event came without one:
-    ``<jurisdiction>-<first words of the title>-<year announced>``."""
+    ``<jurisdiction>-<first words of the title>-<year announced>``. The title is cut after the
+    last whole word that fits, never inside a word (a single word longer than the limit is
+    the only thing ever cut)."""
     words = re.findall(r"[a-z0-9]+", event.title.lower())
-    stem = "-".join(words)[:48].strip("-") or "policy"
+    stem = ""
+    for word in words:
+        longer = f"{stem}-{word}" if stem else word
+        if len(longer) > MAX_DERIVED_STEM:
+            break
+        stem = longer
+    if not stem and words:
+        stem = words[0][:MAX_DERIVED_STEM]
     jurisdiction = (event.jurisdiction or "xx").lower()
-    return f"{jurisdiction}-{stem}-{event.announced_on.year}"
+    return f"{jurisdiction}-{stem or 'policy'}-{event.announced_on.year}"

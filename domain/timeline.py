@@ -238,7 +238,7 @@ class Timeline(Application[UUID]):
             recorded_by=submission.recorded_by,
             digest=this_digest,
             about=fact.get("corrects") or fact.get("retracts"),
-            materials=tuple(sorted({materials.index_key(m) for m in fact["materials"]})),
+            materials=materials.keys_of(fact["materials"]),
         )
         return _Pending(event_id, created=True)
 

@@ -1,13 +1,13 @@
 """Read models built from the event log, stored so that any (valid date, known position) is an
 indexed query.
 
-Storage choice (DESIGN.md §3): **system-versioned rows**. Every row of a view carries two
-intervals: the log positions in which it was the current version (``[sys_from, sys_until)``,
-record time) and the days on which it holds (``[valid_from, valid_until)``, valid time). When an
-event arrives at position p, the runner recomputes the rows of the one policy it belongs to;
-rows that changed are closed at p and their replacements open at p. Nothing is ever deleted, so
-"what did the timeline say at position P about day D" is the set of rows whose record interval
-contains P and whose valid interval contains D.
+Storage choice (docs/design.md, two time axes): **system-versioned rows**. Every row of a view
+carries two intervals: the log positions in which it was the current version (``[sys_from,
+sys_until)``, record time) and the days on which it holds (``[valid_from, valid_until)``, valid
+time). When an event arrives at position p, the runner recomputes the rows of the one policy it
+belongs to; rows that changed are closed at p and their replacements open at p. Nothing is ever
+deleted, so "what did the timeline say at position P about day D" is the set of rows whose
+record interval contains P and whose valid interval contains D.
 
 That is a stabbing query on two intervals, answered by an SQLite R*Tree (``rtree_i32``) of
 (record interval, valid interval) per view slot (live and ended entries in separate trees): its

@@ -1,9 +1,10 @@
 """``funding``: each commitment with the figure that stood on a day.
 
-A commitment counts from its ``announced_on`` (DESIGN.md §3). A revision replaces the figure
+A commitment counts from its ``announced_on`` (docs/design.md). A revision replaces the figure
 from the revision's own start day (it is not added); a cancellation removes the commitment from
 its start day. Amounts are exact decimal strings, in the original currency and in USD as the
-cited source converted them (null when the source gave no conversion).
+cited source converted them (null when the source gave no conversion). An amount in USD is its
+own USD figure: ``amount_usd`` is then the amount's value unless the event gives one.
 """
 
 from __future__ import annotations
@@ -47,14 +48,11 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     def item_on(d: date) -> dict[str, Any] | None:
         if cancelled is not None and d >= cancelled:
             return None
-        figure = {"amount": committed.get("amount"), "amount_usd": committed.get("amount_usd")}
+        figure = _figure(committed)
         revised_on = None
         for revision in revisions:
             if starts_on(revision) <= d:
-                figure = {
-                    "amount": revision.get("amount"),
-                    "amount_usd": revision.get("amount_usd"),
-                }
+                figure = _figure(revision)
                 revised_on = starts_on(revision).isoformat()
         return {
             "policy_id": policy.policy_id,
@@ -75,3 +73,13 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
 
     change_days = [cancelled, *(starts_on(r) for r in revisions)]
     return over_time(policy.policy_id, first, change_days, item_on, since)
+
+
+def _figure(fact: dict[str, Any]) -> dict[str, Any]:
+    """The amount an event states, with its USD figure: the source's own conversion, or for an
+    amount in USD the amount itself (a dollar figure needs no conversion to be priced)."""
+    amount = fact.get("amount")
+    amount_usd = fact.get("amount_usd")
+    if amount_usd is None and amount is not None and amount.get("currency") == "USD":
+        amount_usd = amount["value"]
+    return {"amount": amount, "amount_usd": amount_usd}

@@ -41,7 +41,7 @@ class _Known:
 
 
 def match_keys(body: dict[str, Any]) -> list[str]:
-    return sorted({materials.index_key(m) for m in body.get("materials") or ()})
+    return list(materials.keys_of(body.get("materials") or ()))
 
 
 class Runner:

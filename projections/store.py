@@ -29,7 +29,9 @@ INF = 2_147_483_647  # "open": the largest rtree_i32 coordinate
 # all slots measured 80 ms per read at 1M events against 2 ms for a tree of its own: boxes of
 # other views, open-ended in both directions, defeated the tree's pruning.)
 ENDED = frozenset({"lifted", "expired", "abandoned"})
-SCHEMA_VERSION = 5  # raise when the layout of the view tables changes
+# Raise when the layout of the view tables changes, or what is derived into them: views are
+# then rebuilt from the log. 6: named materials indexed by word, USD amounts priced.
+SCHEMA_VERSION = 6
 
 
 def rtree(slot: int, ended: bool) -> str:
@@ -124,6 +126,12 @@ class ViewStorage(Protocol):
         jurisdictions: Sequence[str] = (), types: Sequence[str] = (),
         confidences: Sequence[str] = (), descending: bool = False,
     ) -> list[tuple[str, dict[str, Any]]]: ...  # fmt: skip
+    def count(
+        self, slot: Slot, position: int, *, after: str, until: str,
+        words: Sequence[str] | None = None, match_keys: Sequence[str] = (),
+        jurisdictions: Sequence[str] = (), types: Sequence[str] = (),
+        confidences: Sequence[str] = (),
+    ) -> int: ...  # fmt: skip
     def versions_between(
         self, slot: Slot, after: int, upto: int, on: date | None
     ) -> list[RowVersion]: ...
@@ -361,41 +369,38 @@ class ViewStore(SQLiteTrackingRecorder):
     ) -> list[tuple[str, dict[str, Any]]]:
         """Rows current at ``position`` in sort-key order (or reverse) strictly between
         ``after`` and ``until``, with optional full-text and attribute filters."""
-        clauses = [
-            "slot = ?", "sort_key > ?", "sort_key < ?", "sys_from <= ?", "sys_until > ?",
-        ]  # fmt: skip
-        params: list[Any] = [slot.slot, after, until, position, position]
-        if words:
-            clauses.append("id IN (SELECT rowid FROM view_text WHERE view_text MATCH ?)")
-            params.append(" ".join(f'"{w}"' for w in words))
-        if match_keys:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM json_each(match_keys) WHERE value IN "
-                f"({','.join('?' * len(match_keys))}))"
-            )
-            params.extend(match_keys)
-        if jurisdictions:
-            clauses.append(
-                f"json_extract(body, '$.jurisdiction') IN ({','.join('?' * len(jurisdictions))})"
-            )
-            params.extend(jurisdictions)
-        if types:
-            clauses.append(f"json_extract(body, '$.type') IN ({','.join('?' * len(types))})")
-            params.extend(types)
-        if confidences:
-            clauses.append(
-                f"json_extract(body, '$.confidence') IN ({','.join('?' * len(confidences))})"
-            )
-            params.extend(confidences)
-        params.append(limit)
+        where, params = _scan_where(
+            slot, position, after, until, words, match_keys, jurisdictions, types, confidences
+        )
         order = "DESC" if descending else "ASC"
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT sort_key, body FROM view_rows WHERE {' AND '.join(clauses)} "
+                f"SELECT sort_key, body FROM view_rows WHERE {where} "
                 f"ORDER BY sort_key {order} LIMIT ?",
-                params,
+                [*params, limit],
             )
             return [(r[0], json.loads(r[1])) for r in c.fetchall()]
+
+    def count(
+        self,
+        slot: Slot,
+        position: int,
+        *,
+        after: str,
+        until: str,
+        words: Sequence[str] | None = None,
+        match_keys: Sequence[str] = (),
+        jurisdictions: Sequence[str] = (),
+        types: Sequence[str] = (),
+        confidences: Sequence[str] = (),
+    ) -> int:
+        """How many rows :meth:`scan` would find with no limit."""
+        where, params = _scan_where(
+            slot, position, after, until, words, match_keys, jurisdictions, types, confidences
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) FROM view_rows WHERE {where}", params)
+            return int(c.fetchone()[0])
 
     def versions_between(
         self, slot: Slot, after: int, upto: int, on: date | None
@@ -453,6 +458,40 @@ class RowVersion:
 
 class SlotGone(Exception):
     """A runner tried to write to a slot a rebuild has since replaced."""
+
+
+def _scan_where(
+    slot: Slot,
+    position: int,
+    after: str,
+    until: str,
+    words: Sequence[str] | None,
+    match_keys: Sequence[str],
+    jurisdictions: Sequence[str],
+    types: Sequence[str],
+    confidences: Sequence[str],
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (with ``?`` placeholders) and parameters shared by scan and count."""
+    clauses = [
+        "slot = ?", "sort_key > ?", "sort_key < ?", "sys_from <= ?", "sys_until > ?",
+    ]  # fmt: skip
+    params: list[Any] = [slot.slot, after, until, position, position]
+    if words:
+        clauses.append("id IN (SELECT rowid FROM view_text WHERE view_text MATCH ?)")
+        params.append(" ".join(f'"{w}"' for w in words))
+    if match_keys:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM json_each(match_keys) WHERE value IN "
+            f"({','.join('?' * len(match_keys))}))"
+        )
+        params.extend(match_keys)
+    for name, values in (
+        ("jurisdiction", jurisdictions), ("type", types), ("confidence", confidences),
+    ):  # fmt: skip
+        if values:
+            clauses.append(f"json_extract(body, '$.{name}') IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    return " AND ".join(clauses), params
 
 
 def tracking_name(slot: int) -> str:

@@ -280,31 +280,37 @@ class PostgresViewStore(PostgresTrackingRecorder):
         confidences: Sequence[str] = (),
         descending: bool = False,
     ) -> list[tuple[str, dict[str, Any]]]:
-        clauses = [
-            "slot = %s", "sort_key > %s", "sort_key < %s", "sys_from <= %s", "sys_until > %s",
-        ]  # fmt: skip
-        params: list[Any] = [slot.slot, after, until, position, position]
-        if words:
-            clauses.append("search @@ plainto_tsquery('simple', %s)")
-            params.append(" ".join(words))
-        if match_keys:
-            clauses.append("match_keys && %s")
-            params.append(list(match_keys))
-        for name, values in (
-            ("jurisdiction", jurisdictions), ("type", types), ("confidence", confidences),
-        ):  # fmt: skip
-            if values:
-                clauses.append(f"body->>'{name}' = ANY(%s)")
-                params.append(list(values))
-        params.append(limit)
+        where, params = _scan_where(
+            slot, position, after, until, words, match_keys, jurisdictions, types, confidences
+        )
         order = "DESC" if descending else "ASC"
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT sort_key, body FROM view_rows WHERE {' AND '.join(clauses)} "  # type: ignore[arg-type]
+                f"SELECT sort_key, body FROM view_rows WHERE {where} "  # type: ignore[arg-type]
                 f"ORDER BY sort_key {order} LIMIT %s",
-                params,
+                [*params, limit],
             )
             return [(r["sort_key"], r["body"]) for r in c.fetchall()]
+
+    def count(
+        self,
+        slot: Slot,
+        position: int,
+        *,
+        after: str,
+        until: str,
+        words: Sequence[str] | None = None,
+        match_keys: Sequence[str] = (),
+        jurisdictions: Sequence[str] = (),
+        types: Sequence[str] = (),
+        confidences: Sequence[str] = (),
+    ) -> int:
+        where, params = _scan_where(
+            slot, position, after, until, words, match_keys, jurisdictions, types, confidences
+        )
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COUNT(*) AS n FROM view_rows WHERE {where}", params)  # type: ignore[arg-type]
+            return int((c.fetchone() or {"n": 0})["n"])
 
     def versions_between(
         self, slot: Slot, after: int, upto: int, on: date | None
@@ -339,6 +345,37 @@ class PostgresViewStore(PostgresTrackingRecorder):
         c.execute("SELECT 1 FROM view_slots WHERE slot = %s", [slot.slot])
         if c.fetchone() is None:
             raise SlotGone(f"view slot {slot.slot} was replaced by a rebuild")
+
+
+def _scan_where(
+    slot: Slot,
+    position: int,
+    after: str,
+    until: str,
+    words: Sequence[str] | None,
+    match_keys: Sequence[str],
+    jurisdictions: Sequence[str],
+    types: Sequence[str],
+    confidences: Sequence[str],
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (with ``%s`` placeholders) and parameters shared by scan and count."""
+    clauses = [
+        "slot = %s", "sort_key > %s", "sort_key < %s", "sys_from <= %s", "sys_until > %s",
+    ]  # fmt: skip
+    params: list[Any] = [slot.slot, after, until, position, position]
+    if words:
+        clauses.append("search @@ plainto_tsquery('simple', %s)")
+        params.append(" ".join(words))
+    if match_keys:
+        clauses.append("match_keys && %s")
+        params.append(list(match_keys))
+    for name, values in (
+        ("jurisdiction", jurisdictions), ("type", types), ("confidence", confidences),
+    ):  # fmt: skip
+        if values:
+            clauses.append(f"body->>'{name}' = ANY(%s)")
+            params.append(list(values))
+    return " AND ".join(clauses), params
 
 
 def _stab(slot: Slot, ended: bool, columns: str) -> Any:

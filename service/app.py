@@ -24,6 +24,7 @@ from service.projection_host import ProjectionHost
 from service.routers import diff, events, keys, ops, page, policies, streams, views
 from service.settings import Settings
 from service.storage import application_env
+from service.storage.material_keys import refresh_material_keys
 from service.storage.process_lock import ProcessLock
 from service.stream_hub import StreamHub
 from service.view_lag import ViewLag
@@ -82,11 +83,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workers = Workers()
         workers.add(keyring.worker)
         keyring.worker.start()
-        if settings.load_demo:
-            with ProcessLock(settings.database_url, "bundled-load").held_while():
-                added = load_demo_if_empty(timeline)
-            if added:
-                log.info("loaded %d events of the bundled timeline", added)
+        with ProcessLock(settings.database_url, "start-up").held_while():
+            rekeyed = refresh_material_keys(timeline)
+            added = load_demo_if_empty(timeline) if settings.load_demo else 0
+        if rekeyed:
+            log.info("re-derived the material keys of %d events", rekeyed)
+        if added:
+            log.info("loaded %d events of the bundled timeline", added)
         projections = ProjectionHost(timeline, ProcessLock(settings.database_url, "projector"))
         if settings.run_projections:
             # Views answer from the first request on when the backlog is small (the bundled
@@ -130,6 +133,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        # FastAPI's own /docs and /redoc load Swagger UI and ReDoc from a CDN with an inline
+        # script; service.routers.page serves both from installed files instead.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(UTC)

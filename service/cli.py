@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 from rich.console import Console
@@ -21,6 +22,7 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 from service.settings import Settings
 
@@ -73,7 +75,9 @@ def load(
     as_json: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Load a JSONL file of events (one POST /events body per line). Safe to run twice:
-    events already recorded are skipped as duplicates."""
+    events already recorded are skipped as duplicates. A line without an event_id is given
+    one derived from its content (a uuid5 of the validated event), so loading the file again
+    adds nothing; an edited line is a new event, so give lines you may edit an event_id."""
     from service.app import open_timeline
     from service.loader import load_lines
 
@@ -115,6 +119,7 @@ def copy(
     from service.copier import TargetNotEmpty, copy_timeline
     from service.storage import UnsupportedDatabaseUrl, application_env
 
+    _require_timeline(source)
     try:
         origin = Timeline(env=application_env(source))
         destination = Timeline(env=application_env(target))
@@ -184,7 +189,9 @@ def rebuild(
     if unknown:
         errors.print(f"unknown view {unknown[0]!r}; one of: {', '.join(VIEWS)}")
         raise typer.Exit(2)
-    timeline = open_timeline(Settings())
+    settings = Settings()
+    _require_timeline(settings.database_url)
+    timeline = open_timeline(settings)
     store = open_views(timeline)
     try:
         for name in names:
@@ -200,6 +207,15 @@ def rebuild(
         timeline.close()
 
 
+class Confidence(StrEnum):
+    confirmed = "confirmed"
+    reported = "reported"
+    unverified = "unverified"
+
+
+STATUS_VIEWS = ("active-export-controls", "goals")  # the views whose entries have a status
+
+
 @app.command()
 def at(
     day: Annotated[str, typer.Argument(help="valid date, YYYY-MM-DD")],
@@ -208,45 +224,137 @@ def at(
         str | None, typer.Option(help="record time: ISO datetime, date or position=N")
     ] = None,
     material: Annotated[list[str] | None, typer.Option(help="repeatable")] = None,
+    jurisdiction: Annotated[
+        list[str] | None, typer.Option(help="repeatable; e.g. CN, US, EU")
+    ] = None,
+    status: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="repeatable; active-export-controls: pending, in_force, suspended, lifted, "
+            "expired (default: the first three); goals: active, met, missed, deadline_passed, "
+            "abandoned (default: all but abandoned)"
+        ),
+    ] = None,
+    min_confidence: Annotated[
+        Confidence | None,
+        typer.Option(help="leave out entries less certain than this (default: reported)"),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the JSON answer")] = False,
 ) -> None:
-    """Print a view as it stood on DAY (as known at --known-at), as a table."""
-    params: dict[str, Any] = {"at": day, "limit": 1000}
+    """Print a view as it stood on DAY (as known at --known-at), as a table. Filters mean what
+    the API's query parameters of the same names mean."""
+    if status and view not in STATUS_VIEWS:
+        errors.print(f"--status applies to {' and '.join(STATUS_VIEWS)}, not {view}")
+        raise typer.Exit(2)
+    chosen = {"material": material, "jurisdiction": jurisdiction, "status": status}
+    params: dict[str, Any] = {"at": day, "limit": 1000, **{k: v for k, v in chosen.items() if v}}
     if known_at:
         params["known_at"] = known_at
-    if material:
-        params["material"] = material
+    if min_confidence:
+        params["min_confidence"] = min_confidence.value
     answer = _read(f"/views/{view}", params)
     if as_json:
         console.print_json(data=answer)
         return
-    columns = TABLE_COLUMNS.get(view, ["policy_id", "title"])
+    console.print(_view_table(view, answer))
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the ``at`` table. Only the last one, the prose, wraps (at spaces): the
+    others hold short values (ids, statuses, dates, amounts) that must never be split."""
+
+    header: str
+    cell: Callable[[dict[str, Any]], str | Text]
+    wraps: bool = False
+    justify: Literal["left", "right"] = "left"
+
+
+def _view_table(view: str, answer: dict[str, Any]) -> Table:
+    columns = VIEW_COLUMNS.get(view, DEFAULT_COLUMNS)
     table = Table(
         title=f"{view} on {answer['at']} as known at {answer['known_at']} "
         f"(position {answer['position']})"
     )
     for column in columns:
-        table.add_column(HEADERS.get(column, column), overflow="fold")
+        table.add_column(column.header, no_wrap=not column.wraps, justify=column.justify)
     for item in answer["items"]:
-        table.add_row(*(_cell(item.get(c)) for c in columns))
-    console.print(table)
+        table.add_row(*(column.cell(item) for column in columns))
+    return table
 
 
-TABLE_COLUMNS = {
+def _field(name: str) -> Callable[[dict[str, Any]], str]:
+    return lambda item: _cell(item.get(name))
+
+
+def _prose(first: str, *details: Any) -> Text:
+    """A line of prose, then the entry's other facts on a dim line (at 80 columns there is no
+    room for a column each)."""
+    shown = " · ".join(_cell(d) for d in details if d not in (None, "", []))
+    return Text(first) + (Text("\n" + shown, style="dim") if shown else Text())
+
+
+def _control_text(item: dict[str, Any]) -> Text:
+    targets = item.get("targets")
+    return _prose(
+        item["title"],
+        item["jurisdiction"],
+        item["measure"],
+        f"from {item['effective_from']}" if item.get("effective_from") else None,
+        item.get("materials"),
+        f"targets {_cell(targets)}" if targets else None,
+    )
+
+
+def _funding_text(item: dict[str, Any]) -> Text:
+    recipient = item.get("recipient")
+    who = item["agency"] + (f" → {recipient}" if recipient else "")
+    return _prose(who, item["jurisdiction"], item["mechanism"], item.get("materials"))
+
+
+def _goal_target(item: dict[str, Any]) -> str:
+    """The target as the goal states it: "≤ 65 %" is another goal than "≥ 65 %"."""
+    percent = item.get("target_percent")
+    if percent is None:
+        return "qualitative"
+    sign = "≤" if item.get("comparator") == "at_most" else "≥"
+    shown = int(percent) if percent == int(percent) else percent  # 65, not 65.0; 12.5 stays
+    return f"{sign} {shown} %"
+
+
+def _goal_text(item: dict[str, Any]) -> Text:
+    on_track = item.get("on_track")
+    return _prose(
+        item["metric"],
+        item.get("target_description"),
+        f"by {item['deadline']}" if item.get("deadline") else None,
+        None if on_track is None else ("on track" if on_track else "not on track"),
+        item["jurisdiction"],
+    )
+
+
+POLICY_ID = Column("policy_id", _field("policy_id"))
+VIEW_COLUMNS = {
     "active-export-controls": [
-        "policy_id", "status", "jurisdiction", "measure", "materials", "targets",
-        "effective_from", "suspended_until", "title",
+        POLICY_ID,
+        Column("status", _field("status")),
+        Column("suspended to", _field("suspended_until")),
+        Column("export control", _control_text, wraps=True),
     ],
-    "funding": ["policy_id", "agency", "recipient", "mechanism", "amount_usd", "committed_on"],
-    "goals": ["policy_id", "metric", "target_percent", "deadline", "status", "on_track"],
-}  # fmt: skip
-
-
-# Short headings leave the width to the values.
-HEADERS = {
-    "jurisdiction": "where", "effective_from": "from", "suspended_until": "suspended to",
-    "target_percent": "target %", "amount_usd": "USD", "committed_on": "committed",
-}  # fmt: skip
+    "funding": [
+        POLICY_ID,
+        Column("USD", _field("amount_usd"), justify="right"),
+        Column("committed", _field("committed_on")),
+        Column("agency → recipient", _funding_text, wraps=True),
+    ],
+    "goals": [
+        POLICY_ID,
+        Column("status", _field("status")),
+        Column("target", _goal_target),
+        Column("metric", _goal_text, wraps=True),
+    ],
+}
+DEFAULT_COLUMNS = [POLICY_ID, Column("title", _field("title"), wraps=True)]
 
 
 def _cell(value: Any) -> str:
@@ -271,6 +379,7 @@ def _read(path: str, params: dict[str, Any]) -> Any:
     settings = Settings().model_copy(
         update={"load_demo": False, "admin_key": secrets.token_urlsafe(16)}
     )
+    _require_timeline(settings.database_url)
     application = create_app(settings)
 
     async def fetch() -> Any:
@@ -310,19 +419,25 @@ def tail(
     count: Annotated[int | None, typer.Option(help="stop after this many messages")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per message")] = False,
 ) -> None:
-    """Print live changes to VIEW as they happen. After a network error, a server restart or an
-    overflow it reconnects and resumes after the last message received (Last-Event-ID), so
-    nothing is missed or printed twice."""
+    """Print live changes to VIEW as they happen, from the moment it first reaches the server
+    (or after --after). After a network error, a server restart or an overflow it reconnects
+    and resumes after the last message received (Last-Event-ID), or from where it joined, so
+    nothing is missed or printed twice. While the server cannot be reached it says so on
+    stderr and keeps trying."""
     from service.tail import Refused, Tail, describe
 
     settings = Settings()
+    base = server or f"http://{settings.host}:{settings.port}"
     params: dict[str, Any] = {"material": material or [], "jurisdiction": jurisdiction or []}
+    retrying = RetryStatus(base)
     follower = Tail(
-        base=server or f"http://{settings.host}:{settings.port}",
+        base=base,
         path="/events/stream" if view == "events" else f"/views/{view}/stream",
         params={k: v for k, v in params.items() if v},
         key=key,
         last_id=after,
+        on_trouble=retrying.trouble,
+        on_connected=retrying.connected,
     )
     try:
         for message in follower.messages(limit=count):
@@ -335,6 +450,44 @@ def tail(
     except Refused as refused:
         errors.print(str(refused))
         raise typer.Exit(1) from None
+    finally:
+        retrying.close()
+
+
+class RetryStatus:
+    """What `tail` says on stderr while the server cannot be reached: the problem at once, then
+    when it tries again: a status line kept up to date on a terminal, a line per attempt
+    otherwise (a log file shows how long the outage lasted)."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.problem: str | None = None
+        self.attempts = 0
+        self.status = errors.status("", spinner="dots") if errors.is_terminal else None
+
+    def trouble(self, problem: str, wait: float) -> None:
+        if problem != self.problem:
+            _say_error(problem)
+            self.problem = problem
+        self.attempts += 1
+        line = f"retrying in {wait:g} s (attempt {self.attempts + 1})"
+        if self.status is None:
+            _say_error(line)
+            return
+        self.status.update(line)
+        self.status.start()
+
+    def connected(self) -> None:
+        if self.problem is None:
+            return
+        if self.status is not None:
+            self.status.stop()
+        _say_error(f"connected to {self.base}")
+        self.problem, self.attempts = None, 0
+
+    def close(self) -> None:
+        if self.status is not None:
+            self.status.stop()
 
 
 class ExportFormat(StrEnum):
@@ -354,15 +507,30 @@ def export(
         str | None,
         typer.Option(help="only events recorded by then: ISO datetime, date or position=N"),
     ] = None,
+    bom: Annotated[
+        bool | None,
+        typer.Option(
+            "--bom/--no-bom",
+            help="start a CSV with a UTF-8 byte-order mark (default: with --output only)",
+        ),
+    ] = None,
 ) -> None:
     """Write the log in position order: JSON lines (one event body per line, which `load`
-    takes back) or CSV (one row per event, with position, recorded_at and recorded_by)."""
+    takes back) or CSV (one row per event, with position, recorded_at and recorded_by, then a
+    column for every field of the event catalogue: lists joined with "; ", a correction's
+    changes as JSON, an amount as value and currency). A CSV file starts with a byte-order
+    mark, by which spreadsheet programs know it is UTF-8 (₹, Chinese titles). On a correction
+    or retraction row, jurisdiction, agency and materials are empty unless it was posted with
+    its own: the timeline fills them in from the event it is about (named in corrects or
+    retracts), whose row shows them."""
     from service.app import open_timeline
     from service.errors import ApiError
-    from service.exporter import logged_events, write_csv, write_jsonl
+    from service.exporter import logged_events, recorded_fact, write_csv, write_jsonl
     from service.view_reads import parse_known_at
 
-    timeline = open_timeline(Settings())
+    settings = Settings()
+    _require_timeline(settings.database_url)
+    timeline = open_timeline(settings)
     try:
         until = timeline.position()
         if known_at:
@@ -372,12 +540,21 @@ def export(
                 errors.print(error.message)
                 raise typer.Exit(2) from None
             until = min(until, moment if isinstance(moment, int) else timeline.position_at(moment))
-        write = write_jsonl if format is ExportFormat.jsonl else write_csv
         out = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
         try:
             with _progress(disable=output is None) as progress:
                 task = progress.add_task("exporting", total=until)
-                count = write(logged_events(timeline, until), out, lambda: progress.advance(task))
+                events = logged_events(timeline, until)
+                if format is ExportFormat.jsonl:
+                    count = write_jsonl(events, out, lambda: progress.advance(task))
+                else:
+                    count = write_csv(
+                        events,
+                        out,
+                        lambda: progress.advance(task),
+                        about=lambda event_id: recorded_fact(timeline, event_id),
+                        bom=output is not None if bom is None else bom,
+                    )
         finally:
             if output:
                 out.close()
@@ -477,7 +654,7 @@ def keys_list(
     """Every key ever created, revoked ones included (never the keys themselves)."""
     from service.schemas import KeyInfo
 
-    with _key_store() as store:
+    with _key_store(reading=True) as store:
         records = store.records()
     if as_json:
         print(json.dumps([KeyInfo.of(r).model_dump(mode="json") for r in records]))
@@ -516,7 +693,7 @@ def keys_log(
     """Key creations and revocations, oldest first."""
     from service.schemas import KeyLogItem
 
-    with _key_store() as store:
+    with _key_store(reading=True) as store:
         entries = store.log()
     if as_json:
         print(json.dumps([KeyLogItem(**e.__dict__).model_dump(mode="json") for e in entries]))
@@ -530,12 +707,17 @@ def keys_log(
 
 
 @contextmanager
-def _key_store() -> Iterator[KeyStore]:
+def _key_store(reading: bool = False) -> Iterator[KeyStore]:
+    """The key store; ``reading``: only an existing one (a key list of a store made on the
+    spot would be empty, and the store would be in the wrong place)."""
     from service.key_store import KeyStore
     from service.storage import UnsupportedDatabaseUrl
 
+    database_url = Settings().database_url
+    if reading:
+        _require_timeline(database_url, also=(KEYS_TABLE,))
     try:
-        store = KeyStore(Settings().database_url)
+        store = KeyStore(database_url)
     except UnsupportedDatabaseUrl as error:
         errors.print(str(error))
         raise typer.Exit(2) from None
@@ -543,6 +725,42 @@ def _key_store() -> Iterator[KeyStore]:
         yield store
     finally:
         store.close()
+
+
+KEYS_TABLE = "api_keys"  # service.key_store's table of keys
+NO_TIMELINE = (
+    "no timeline at {where}; set POLICY_TIMELINE_DATABASE_URL or run from the folder you serve from"
+)
+
+
+def _require_timeline(database_url: str, also: tuple[str, ...] = ()) -> None:
+    """Stop a command that reads the store before anything creates one (a file, its folder,
+    tables): run from the wrong folder, it would else answer from a new, empty store and
+    leave it behind. ``also``: other tables that will do instead of the log's."""
+    from service.storage import (
+        StoreUnreachable,
+        UnsupportedDatabaseUrl,
+        events_table,
+        store_holds,
+        store_location,
+    )
+
+    try:
+        found = store_holds(database_url, (events_table(database_url), *also))
+    except UnsupportedDatabaseUrl as error:
+        _say_error(str(error))
+        raise typer.Exit(2) from None
+    except StoreUnreachable as error:
+        _say_error(str(error))
+        raise typer.Exit(1) from None
+    if not found:
+        _say_error(NO_TIMELINE.format(where=store_location(database_url)))
+        raise typer.Exit(1)
+
+
+def _say_error(text: str) -> None:
+    # Whole and verbatim: paths and URLs neither wrapped at 80 columns nor read as markup.
+    errors.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _progress(disable: bool = False) -> Progress:

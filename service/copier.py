@@ -50,7 +50,7 @@ def copy_timeline(
         index_rows = []
         for notification in notifications:
             fact = source.mapper.to_domain_event(notification).fact  # type: ignore[attr-defined]
-            keys = tuple(sorted({materials.index_key(m) for m in fact["materials"]}))
+            keys = materials.keys_of(fact["materials"])
             index_rows.append(replace(rows[notification.id], materials=keys, position=0))
         target.recorder.insert_events(
             [

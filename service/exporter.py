@@ -8,16 +8,35 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from domain.events import MODEL_BY_TYPE, EventBase
+from domain.lifecycle import ABOUT_EVENTS
 from domain.log_index import LogQuery
 from domain.timeline import LoggedEvent, Timeline
 
 PAGE = 1000
-CSV_COLUMNS = (
-    "position", "recorded_at", "recorded_by", "event_id", "type", "policy_id", "jurisdiction",
-    "agency", "title", "announced_on", "effective_from", "effective_until", "materials",
-    "hs_codes", "targets", "measure", "amount", "currency", "amount_usd", "confidence",
-    "sources", "summary",
-)  # fmt: skip
+RECORD_COLUMNS = ("position", "recorded_at", "recorded_by")
+# A sum of money is two columns, so that a spreadsheet can add the values up.
+SPLIT_COLUMNS = {"amount": ("amount", "currency")}
+NOT_STORED = frozenset({"expected_version"})
+# The timeline fills these in on a correction or retraction from the event it is about.
+INHERITED = ("jurisdiction", "agency", "materials")
+BOM = "\ufeff"
+
+Lookup = Callable[[str], dict[str, Any] | None]
+
+
+def catalogue_columns() -> tuple[str, ...]:
+    """The record columns, then every field of every event type in the catalogue (the common
+    fields first), so that a field added to a model is exported without a list to update."""
+    names = dict.fromkeys(["event_id", "type"])
+    models: list[type[EventBase]] = [EventBase, *MODEL_BY_TYPE.values()]
+    for model in models:
+        names.update(dict.fromkeys(n for n in model.model_fields if n not in NOT_STORED))
+    columns = [column for name in names for column in SPLIT_COLUMNS.get(name, (name,))]
+    return (*RECORD_COLUMNS, *columns)
+
+
+CSV_COLUMNS = catalogue_columns()
 
 
 def logged_events(timeline: Timeline, until_position: int) -> Iterator[LoggedEvent]:
@@ -28,6 +47,16 @@ def logged_events(timeline: Timeline, until_position: int) -> Iterator[LoggedEve
             return
         yield from page
         after = page[-1].position
+
+
+def recorded_fact(timeline: Timeline, event_id: str) -> dict[str, Any] | None:
+    """The event ``event_id`` as it was recorded (None when it is not)."""
+    receipt = timeline.receipt(event_id)
+    if receipt is None:
+        return None
+    query = LogQuery(after=receipt.position - 1, until_position=receipt.position, limit=1)
+    found = timeline.read_log(query)
+    return found[0].fact if found else None
 
 
 def write_jsonl(events: Iterator[LoggedEvent], out: TextIO, advance: Callable[[], None]) -> int:
@@ -41,22 +70,32 @@ def write_jsonl(events: Iterator[LoggedEvent], out: TextIO, advance: Callable[[]
     return count
 
 
-def write_csv(events: Iterator[LoggedEvent], out: TextIO, advance: Callable[[], None]) -> int:
-    """One row per event with where and when the log holds it; lists joined with "; "."""
+def write_csv(
+    events: Iterator[LoggedEvent],
+    out: TextIO,
+    advance: Callable[[], None],
+    about: Lookup = lambda _: None,
+    bom: bool = False,
+) -> int:
+    """One row per event with where and when the log holds it; lists joined with "; ",
+    objects as JSON. ``about`` finds the event a correction or retraction is about; ``bom``
+    starts the text with a byte-order mark, by which spreadsheet programs know it is UTF-8."""
+    if bom:
+        out.write(BOM)
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore")
     writer.writeheader()
     count = 0
     for event in events:
-        writer.writerow(csv_row(event))
+        writer.writerow(csv_row(event, about))
         count += 1
         advance()
     return count
 
 
-def csv_row(event: LoggedEvent) -> dict[str, Any]:
-    fact = event.fact
+def csv_row(event: LoggedEvent, about: Lookup = lambda _: None) -> dict[str, Any]:
+    fact = own_fields(event.fact, about)
     amount = fact.get("amount") or {}
-    row: dict[str, Any] = {
+    return {
         **{k: _cell(v) for k, v in fact.items()},
         "position": event.position,
         "recorded_at": event.recorded_at.isoformat().replace("+00:00", "Z"),
@@ -65,12 +104,25 @@ def csv_row(event: LoggedEvent) -> dict[str, Any]:
         "currency": amount.get("currency", ""),
         "sources": "; ".join(s.get("url") or s.get("title", "") for s in fact.get("sources", [])),
     }
-    return row
+
+
+def own_fields(fact: dict[str, Any], about: Lookup) -> dict[str, Any]:
+    """What the event itself says: a correction or retraction loses the jurisdiction, agency
+    and materials it took from the event it is about (that event's row shows them), so that
+    its row does not present them as the correction's."""
+    if fact["type"] not in ABOUT_EVENTS:
+        return fact
+    original = about(fact.get("corrects") or fact["retracts"])
+    if original is None:
+        return fact
+    return {k: None if k in INHERITED and v == original.get(k) else v for k, v in fact.items()}
 
 
 def _cell(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, list):
+    if isinstance(value, list) and not any(isinstance(v, dict | list) for v in value):
         return "; ".join(str(v) for v in value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
     return value

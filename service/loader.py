@@ -3,17 +3,21 @@ validation and append path, in chunks that are each one transaction."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from uuid import UUID, uuid5
 
-from domain.events import EVENT_ADAPTER
+from domain.events import EVENT_ADAPTER, EventBase
 from domain.timeline import Appended, AppendError, Submission, Timeline
 from service.body import parse
 from service.errors import ApiError
 
 CHUNK = 1000
+# Fixed for ever: ids derived under it must come out the same in every later load.
+LOADED_LINE_NAMESPACE = UUID("0c9a5c3e-8a44-5d1b-9f6e-4b7f2a1d6e20")
 
 
 @dataclass
@@ -36,6 +40,7 @@ def load_lines(
 ) -> LoadReport:
     report = LoadReport()
     chunk: list[tuple[int, Submission]] = []
+    seen: Counter[UUID] = Counter()
 
     def flush() -> None:
         results = timeline.append([s for _, s in chunk], atomic=False)
@@ -59,9 +64,31 @@ def load_lines(
             report.rejected.append((number, error.message + (f" ({fields})" if fields else "")))
             progress(1)
             continue
+        if event.event_id is None:
+            event = with_derived_id(event, seen)
         chunk.append((number, Submission(event, recorded_by)))
         if len(chunk) >= CHUNK:
             flush()
     if chunk:
         flush()
     return report
+
+
+def derived_event_id(event: EventBase, occurrence: int = 1) -> UUID:
+    """The id of a line that came without one: a uuid5 of the validated event written
+    canonically (so ``Dy`` and ``dysprosium`` give one id), which makes loading a file again
+    add nothing. Fields left at their defaults are left out, so that a field added to the
+    catalogue later does not change the ids of lines that never used it. The n-th repeat of
+    an identical line in one file is an event of its own (it gets its own id)."""
+    canonical = event.model_dump_json(
+        exclude={"event_id", "expected_version"}, exclude_defaults=True
+    )
+    if occurrence > 1:
+        canonical += f"#{occurrence}"
+    return uuid5(LOADED_LINE_NAMESPACE, canonical)
+
+
+def with_derived_id(event: EventBase, seen: Counter[UUID]) -> EventBase:
+    first = derived_event_id(event)
+    seen[first] += 1
+    return event.model_copy(update={"event_id": derived_event_id(event, seen[first])})

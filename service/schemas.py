@@ -39,11 +39,20 @@ class LogEntry(BaseModel):
     event: dict[str, Any] = Field(description="the event body as stored (canonical form)")
 
 
+HINT = Field(
+    default=None,
+    description="set when known_at (an ISO date or datetime) lies before the log's first "
+    "record time, so nothing was known then: 'nothing was recorded by <known_at>; the log's "
+    "first record time is <time>'; null otherwise",
+)
+
+
 class LogPage(BaseModel):
     items: list[LogEntry]
     next_after: int | None = Field(description="pass as ?after= for the next page; null at end")
     known_at: str = Field(description="the record time answered for, as asked (default: now)")
     position: int = Field(description="the log position this page was read at")
+    hint: str | None = HINT
 
 
 class EventDetail(LogEntry):
@@ -55,19 +64,27 @@ class EventDetail(LogEntry):
 class PolicySummary(BaseModel):
     policy_id: str
     kind: str | None
-    status: str
+    status: str = Field(
+        description="the policy's status on `at`, as the views give it: an export control "
+        "pending, in_force, suspended, lifted or expired; funding committed or cancelled; a "
+        "goal active, met, missed, deadline_passed or abandoned; a tariff pending, in_force, "
+        "lifted or expired; an enforcement action pending, ongoing or concluded; another "
+        "announcement announced. not_announced before the policy was announced; retracted "
+        "when all its events were retracted"
+    )
     version: int
     title: str | None
     jurisdiction: str | None
 
 
 class PolicyPage(BaseModel):
+    at: str = Field(description="the valid date each status answers for")
     items: list[PolicySummary]
     next_after: str | None
 
 
 class PolicyDetail(PolicySummary):
-    at: str = Field(description="the valid date on_date answers for")
+    at: str = Field(description="the valid date status and on_date answer for")
     known_at: str = Field(description="the record time answered for")
     position: int = Field(description="the log position answered for")
     on_date: dict[str, Any] = Field(description="the policy's entry in each view on `at`")
@@ -90,6 +107,16 @@ class ViewBody(BaseModel):
     at: str | None = Field(description="the valid date answered for (null for the timeline)")
     known_at: str = Field(description="the record time answered for, as asked (default: now)")
     position: int = Field(description="the log position the answer reflects")
+    hint: str | None = HINT
+    left_out_by_min_confidence: int = Field(
+        default=0,
+        description="entries that matched every other filter but were left out for being "
+        "less certain than min_confidence (0 with min_confidence=unverified). For the "
+        "timeline: events within this page's span (after the cursor up to the page's last "
+        "item; to the end on the last page), so the pages' counts add up; for "
+        "materials/{material}: controls, commitments and goals, plus events among the recent "
+        "ones (back to the oldest shown)",
+    )
     items: Any
     next_after: str | None = None
 
@@ -129,6 +156,12 @@ class Readiness(BaseModel):
 
 class DiffBody(BaseModel):
     view: str
+    hint: str | None = HINT
+    left_out_by_min_confidence: int = Field(
+        default=0,
+        description="entries (policies) left out of the comparison, on either side, for "
+        "being less certain than min_confidence",
+    )
     added: list[dict[str, Any]]
     removed: list[dict[str, Any]]
     changed: list[dict[str, Any]] = Field(

@@ -2,13 +2,16 @@
 
 The follower remembers the ``id`` of the last message it received and reconnects with it as
 ``Last-Event-ID``: the server replays exactly what came after (see ``service.stream_steps``).
+Before its first message it holds the point it joined at (read from the server just before
+it first connects), so that an event recorded while it was away is never missed, however
+quiet the stream had been.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +29,18 @@ class Refused(Exception):
     key)."""
 
 
+class _Retry(Exception):
+    """The server answered, but not yet with the stream (503 while it catches up, a proxy's
+    502): try again."""
+
+
+REFUSING = (401, 403, 404, 409, 422)
+
+
+def _quiet(problem: str, wait: float) -> None:
+    pass
+
+
 @dataclass
 class Tail:
     base: str
@@ -34,6 +49,9 @@ class Tail:
     key: str | None = None
     last_id: str | None = None
     reconnects: int = 0
+    # Told what went wrong and how long until the next attempt; then that the stream is open.
+    on_trouble: Callable[[str, float], None] = _quiet
+    on_connected: Callable[[], None] = lambda: None
 
     def messages(self, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Each message as ``{"id", "event", "data"}``, for ever (or ``limit`` of them)."""
@@ -42,6 +60,7 @@ class Tail:
         timeout = httpx.Timeout(5.0, read=READ_TIMEOUT_SECONDS)
         with httpx.Client(base_url=self.base, timeout=timeout) as client:
             while limit is None or delivered < limit:
+                problem = None
                 try:
                     for message in self._connection(client):
                         wait = RETRY_FIRST_SECONDS
@@ -49,31 +68,59 @@ class Tail:
                         yield message
                         if limit is not None and delivered >= limit:
                             return
-                except (httpx.TransportError, SSEError):
-                    pass
+                except (httpx.ConnectError, httpx.ConnectTimeout):
+                    problem = f"cannot connect to {self.base}"
+                except (httpx.TransportError, SSEError) as error:
+                    problem = f"lost the connection to {self.base} ({_named(error)})"
+                except _Retry as error:
+                    problem = str(error)
                 # The stream ended (server stopping, overflow) or broke: resume after the
-                # last message received.
+                # last message received, or the point joined at.
+                if problem is not None:
+                    self.on_trouble(problem, wait)
                 self.reconnects += 1
                 time.sleep(wait)
                 wait = min(wait * 2, RETRY_MOST_SECONDS)
 
     def _connection(self, client: httpx.Client) -> Iterator[dict[str, Any]]:
         headers = {"Authorization": f"Bearer {self.key}"} if self.key else {}
-        if self.last_id is not None:
-            headers["Last-Event-ID"] = self.last_id
+        if self.last_id is None:
+            self.last_id = self._joining_point(client, headers)
+        headers["Last-Event-ID"] = self.last_id
         with connect_sse(client, "GET", self.path, params=self.params, headers=headers) as source:
-            response = source.response
-            if response.status_code in (401, 403, 404, 409, 422):
-                response.read()
-                raise Refused(_error_text(response))
-            if response.status_code != 200:
-                return  # 503 while the server catches up, a proxy's 502: try again
+            _check(source.response)
+            self.on_connected()
             for event in source.iter_sse():
                 if not event.data:
                     continue  # a heartbeat: httpx-sse reports one as an empty message
                 if event.id:
                     self.last_id = event.id
                 yield {"id": event.id or None, "event": event.event, "data": json.loads(event.data)}
+
+    def _joining_point(self, client: httpx.Client, headers: dict[str, str]) -> str:
+        """Where the stream starts for a follower that names no point: the position the
+        stream's read (same path without ``/stream``, same filters) answers for now, on the
+        day it answers for. Messages carry this point once something happens; until then,
+        a reconnect after a restart resumes from it rather than from the new end of the log,
+        which would skip what was recorded while the follower was away."""
+        read = self.path.removesuffix("/stream")
+        response = client.get(read, params={**self.params, "limit": 1}, headers=headers)
+        _check(response)
+        answer = response.json()
+        day = answer.get("at")
+        return f"{answer['position']}@{day}" if day else str(answer["position"])
+
+
+def _check(response: httpx.Response) -> None:
+    if response.status_code in REFUSING:
+        response.read()
+        raise Refused(_error_text(response))
+    if response.status_code != 200:
+        raise _Retry(f"{response.url.copy_with(query=None)} answered HTTP {response.status_code}")
+
+
+def _named(error: Exception) -> str:
+    return str(error) or type(error).__name__
 
 
 def _error_text(response: httpx.Response) -> str:

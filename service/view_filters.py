@@ -8,7 +8,7 @@ filter and share it between the subscribers that asked for the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -29,6 +29,7 @@ ControlStatus = Literal["pending", "in_force", "suspended", "lifted", "expired"]
 GoalStatus = Literal["active", "met", "missed", "deadline_passed", "abandoned"]
 GOAL_STATUSES_SHOWN = ("active", "met", "missed", "deadline_passed")
 CONTROL_STATUSES_SHOWN = ("pending", "in_force", "suspended")
+LEAST_CERTAIN = "unverified"
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,7 @@ class ItemFilter:
     announced_before: str = "~"
 
     def admits(self, item: dict[str, Any]) -> bool:
-        if self.keys and not any(
-            materials.index_key(m) in self.keys for m in item.get("materials") or ()
-        ):
+        if self.keys and not bears_on(item, self.keys):
             return False
         if (
             CONFIDENCE_RANK[item.get("confidence", "confirmed")]
@@ -74,10 +73,32 @@ class ItemFilter:
         rank = CONFIDENCE_RANK[self.min_confidence]
         return [c for c, r in CONFIDENCE_RANK.items() if r >= rank]
 
+    def left_out_confidences(self) -> list[str]:
+        """The confidences ``min_confidence`` leaves out."""
+        rank = CONFIDENCE_RANK[self.min_confidence]
+        return [c for c, r in CONFIDENCE_RANK.items() if r < rank]
+
+
+def bears_on(item: dict[str, Any], keys: frozenset[str]) -> bool:
+    """Whether an item (or event) lists a material under one of ``keys``."""
+    return any(not materials.index_keys(m).isdisjoint(keys) for m in item.get("materials") or ())
+
 
 def select(items: list[dict[str, Any]], chosen: ItemFilter) -> list[dict[str, Any]]:
     """The items ``chosen`` admits, in ``policy_id`` order."""
     return sorted((i for i in items if chosen.admits(i)), key=lambda item: item["policy_id"])
+
+
+def select_counted(
+    items: list[dict[str, Any]], chosen: ItemFilter
+) -> tuple[list[dict[str, Any]], int]:
+    """The items ``chosen`` admits, in ``policy_id`` order, and how many more it would admit
+    but for ``min_confidence`` (the items it left out only for being less certain)."""
+    kept = select(items, chosen)
+    if chosen.min_confidence == LEAST_CERTAIN:
+        return kept, 0
+    any_confidence = replace(chosen, min_confidence=LEAST_CERTAIN)
+    return kept, sum(1 for item in items if any_confidence.admits(item)) - len(kept)
 
 
 def _fields(**values: list[str] | None) -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -171,10 +192,7 @@ class LogFilter:
         return (
             (not self.types or fact["type"] in self.types)
             and (not self.jurisdictions or fact["jurisdiction"] in self.jurisdictions)
-            and (
-                not self.keys
-                or any(materials.index_key(m) in self.keys for m in fact.get("materials") or ())
-            )
+            and (not self.keys or bears_on(fact, self.keys))
         )
 
 
@@ -183,7 +201,10 @@ def log_filter(
     jurisdiction: Many = None,
     material: Annotated[
         list[str] | None,
-        Query(description="Dy matches events listing Dy, HREE or REE (repeatable)"),
+        Query(
+            description="Dy matches events listing Dy, HREE or REE; a word matches named "
+            "materials containing it (magnets: NdFeB magnets) (repeatable)"
+        ),
     ] = None,
 ) -> LogFilter:
     return LogFilter(

@@ -15,6 +15,9 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
 
+from domain import materials
+from domain.log_index import LogQuery
+from domain.timeline import Timeline
 from service.errors import ApiError
 from service.projection_host import ProjectionHost, UnknownView
 
@@ -27,10 +30,27 @@ MAX_POLICY_PAGE = 500  # each policy on a page is replayed from its events
 
 @dataclass(frozen=True)
 class Moment:
-    """The record time a read answers for: a log position, and how the caller named it."""
+    """The record time a read answers for: a log position, and how the caller named it;
+    ``hint`` says why the answer is empty when the record time is before anything was
+    recorded."""
 
     position: int
     known_at: str
+    hint: str | None = None
+
+
+def record_time_hint(timeline: Timeline, known_at: str | None, position: int) -> str | None:
+    """A hint for a read whose record time (an ISO date or datetime) lies before the log's
+    first record: it knows nothing, which otherwise looks like an empty answer to a question.
+    The bundled timeline is recorded when a store first starts, so any earlier date asks
+    for a time before it was loaded."""
+    if known_at is None or position != 0 or known_at.startswith("position="):
+        return None  # a record time that finds a position comes after the first record
+    first = timeline.read_log(LogQuery(limit=1))
+    if not first:
+        return None  # an empty log: nothing to point to
+    recorded = first[0].recorded_at.isoformat().replace("+00:00", "Z")
+    return f"nothing was recorded by {known_at}; the log's first record time is {recorded}"
 
 
 def parse_known_at(text: str) -> datetime | int:
@@ -97,7 +117,7 @@ def resolve(
     if requested is None:
         return Moment(reached, now.isoformat().replace("+00:00", "Z"))
     echo = known_at if known_at is not None else ""
-    return Moment(requested, echo)
+    return Moment(requested, echo, record_time_hint(host.timeline, known_at, requested))
 
 
 # --- paging -----------------------------------------------------------------------------------
@@ -125,15 +145,41 @@ def totals(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def grouped(items: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
-    """Totals per value of ``by``. By material, a commitment counts once under each material
-    it lists (so material totals overlap and do not add up to the grand total)."""
+    """Totals per value of ``by``. By material, one row per material the commitments list,
+    totalling what ``material=<that material>`` would: every commitment bearing on it, with
+    group and word matching (the ``REE`` row counts a commitment listing ``Dy``, the
+    ``NdFeB magnets`` row one listing ``Tb/Dy-containing NdFeB magnets``). A commitment
+    naming several materials counts in full under each, so the rows overlap and do not add up
+    to the grand total."""
+    if by == "material":
+        return _sorted(_by_material(items), by)
     groups: dict[Any, list[dict[str, Any]]] = defaultdict(list)
     for item in items:
-        values = item.get("materials") if by == "material" else [item.get(by)]
-        for value in values or [None]:
-            groups[value].append(item)
-    out = [{"key": {by: value}, **totals(members)} for value, members in groups.items()]
-    return sorted(out, key=lambda g: (-Decimal(g["total_usd"]), str(g["key"][by])))
+        groups[item.get(by)].append(item)
+    return _sorted([{"key": {by: v}, **totals(members)} for v, members in groups.items()], by)
+
+
+def _by_material(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    spellings: dict[str, str] = {}  # index key -> the first spelling listed
+    holding: dict[str, set[int]] = defaultdict(set)  # index key -> items listed under it
+    unlisted = [item for item in items if not item.get("materials")]
+    for number, item in enumerate(items):
+        for material in item.get("materials") or ():
+            spellings.setdefault(materials.index_key(material), material)
+            for key in materials.index_keys(material):
+                holding[key].add(number)
+    out = []
+    for material in spellings.values():
+        # The items ``material=<material>`` admits: those listed under one of its keys.
+        members = set().union(*(holding[k] for k in materials.matching_keys(material)))
+        out.append({"key": {"material": material}, **totals([items[n] for n in members])})
+    if unlisted:
+        out.append({"key": {"material": None}, **totals(unlisted)})
+    return out
+
+
+def _sorted(groups: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
+    return sorted(groups, key=lambda g: (-Decimal(g["total_usd"]), str(g["key"][by])))
 
 
 def month_ends(first: date, last: date) -> list[date]:
@@ -153,13 +199,17 @@ def series(
     position: int,
     first: date,
     last: date,
-    choose: Callable[[list[dict[str, Any]]], list[dict[str, Any]]],
+    choose: Callable[[list[dict[str, Any]]], tuple[list[dict[str, Any]], int]],
 ) -> list[dict[str, Any]]:
-    """Cumulative committed funding at the end of each month."""
+    """Cumulative committed funding at the end of each month; ``choose`` gives the items a
+    month counts and how many min_confidence left out of it."""
     out = []
     for end in month_ends(first, last):
-        items = choose(host.stab("funding", position, end))
-        out.append({"month": end.strftime("%Y-%m"), "as_of": end.isoformat(), **totals(items)})
+        items, left_out = choose(host.stab("funding", position, end))
+        out.append(
+            {"month": end.strftime("%Y-%m"), "as_of": end.isoformat(), **totals(items),
+             "left_out_by_min_confidence": left_out}
+        )  # fmt: skip
     return out
 
 

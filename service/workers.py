@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -141,9 +141,6 @@ class Workers:
     def add(self, worker: Worker) -> Worker:
         self._workers.append(worker)
         return worker
-
-    def __iter__(self) -> Iterator[Worker]:
-        return iter(list(self._workers))
 
     def health(self) -> list[WorkerHealth]:
         return [w.health() for w in self._workers]

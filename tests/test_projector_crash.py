@@ -63,7 +63,16 @@ def test_projector_survives_sigkill(tmp_path: Path) -> None:
             if before == timeline.position() and writing_done.is_set():
                 break
             time.sleep(0.02)
-        time.sleep(rng.uniform(0.0, 0.4))
+        # Then at a random moment soon after a batch arrives, while the projector works on it
+        # (a projector faster than the writer is otherwise mostly idle when killed).
+        deadline = time.monotonic() + 2
+        while (
+            store.position(store.active_slots()[0]) >= timeline.position()
+            and not writing_done.is_set()
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.05))
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         reached_at_kill.append((store.position(store.active_slots()[0]), timeline.position()))

@@ -16,7 +16,9 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -59,6 +61,8 @@ if not REQUIRED:
 from playwright.sync_api import (  # noqa: E402  (only once we know a browser is wanted)
     Browser,
     ConsoleMessage,
+    FloatRect,
+    Locator,
     Page,
     ViewportSize,
     expect,
@@ -114,17 +118,70 @@ def site(browser: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         page = context.new_page()
         page.set_default_timeout(10_000)
         found = Site(base, directory, page)
-
-        def on_console(message: ConsoleMessage) -> None:
-            if message.type == "error":
-                found.problems.append(f"console error: {message.text} ({message.location})")
-
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: found.problems.append(f"page error: {error}"))
+        watch(page, found.problems)
         try:
             yield found
         finally:
             context.close()  # before the server stops, so no stream is cut under the page
+
+
+def watch(page: Page, problems: list[str]) -> None:
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(f"console error: {message.text} ({message.location})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+
+
+@contextmanager
+def another_reader(site: Site, browser: Browser, address: str) -> Iterator[Page]:
+    """The page opened at ``address`` in a browser of its own, for checks that must not move
+    the shared page's state; its errors count as the page's."""
+    context = browser.new_context(
+        viewport=VIEWPORT, device_scale_factor=1, locale="en-GB", timezone_id="UTC"
+    )
+    try:
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        watch(page, site.problems)
+        page.goto(f"{site.base}{address}")
+        expect(page.locator("body[data-ready=true]")).to_be_attached()
+        yield page
+    finally:
+        context.close()
+
+
+def box(locator: Locator) -> FloatRect:
+    found = locator.bounding_box()
+    assert found is not None, f"{locator} is not shown"
+    return found
+
+
+def overlap(a: FloatRect, b: FloatRect) -> bool:
+    return (
+        a["x"] < b["x"] + b["width"]
+        and b["x"] < a["x"] + a["width"]
+        and a["y"] < b["y"] + b["height"]
+        and b["y"] < a["y"] + a["height"]
+    )
+
+
+def across(inner: FloatRect, outer: FloatRect) -> bool:
+    """``inner`` lies within ``outer``'s left and right edges."""
+    return outer["x"] - 0.5 <= inner["x"] and (
+        inner["x"] + inner["width"] <= outer["x"] + outer["width"] + 0.5
+    )
+
+
+def all_jurisdictions(base: str) -> set[str]:
+    policies = httpx.get(f"{base}/policies?limit=500", timeout=10).json()
+    assert policies["next_after"] is None
+    return {p["jurisdiction"] for p in policies["items"] if p["jurisdiction"]}
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
 
 
 def test_the_page_loads_with_the_bundled_timeline_and_no_errors(site: Site) -> None:
@@ -176,6 +233,98 @@ def test_moving_the_date_brings_the_april_2025_heavy_rare_earth_control_into_the
     # ... and on the timeline the control's event is no longer in the faded future
     marker = page.locator(f'#timeline g.ev[data-policy-id="{HEAVY_RARE_EARTHS}"]').first
     assert "future" not in (marker.get_attribute("class") or "")
+    site.assert_no_errors()
+
+
+def test_the_jurisdiction_filter_offers_every_jurisdiction_whatever_the_result(
+    site: Site, browser: Browser
+) -> None:
+    everywhere = all_jurisdictions(site.base)
+    offered = "[...document.querySelectorAll('#jurisdiction option')].map((o) => o.value)"
+    # tungsten: only some jurisdictions have a move on it, so the result holds only those
+    with another_reader(site, browser, "/?material=W") as page:
+        lanes = set(page.locator("#timeline text.lane-code").all_text_contents())
+        assert lanes and lanes < everywhere  # the result is narrower than the timeline
+        assert set(page.evaluate(offered)) == {"", *everywhere}
+    # a jurisdiction with nothing recorded, named by the address: offered and shown chosen
+    assert "KR" not in everywhere
+    with another_reader(site, browser, "/?jurisdiction=KR") as page:
+        select = page.locator("#jurisdiction")
+        expect(select).to_have_value("KR")
+        expect(select.locator("option:checked")).to_have_text("KR · South Korea")
+        assert set(page.evaluate(offered)) == {"", "KR", *everywhere}
+        expect(page.locator("#timeline g.ev")).to_have_count(0)
+    site.assert_no_errors()
+
+
+def test_the_valid_date_stays_on_the_timeline_axis_beyond_the_last_event(
+    site: Site, browser: Browser
+) -> None:
+    timeline = httpx.get(f"{site.base}/views/timeline?limit=1000").json()["items"]
+    last = max(date.fromisoformat(e["announced_on"]) for e in timeline)
+    later = last + timedelta(days=270)  # well past the last event, still on the date slider
+    with another_reader(site, browser, f"/?at={later}") as page:
+        expect(page.locator("#at-range")).to_have_attribute("aria-valuetext", long_date(later))
+        ruler = box(page.locator("#timeline rect.ruler"))
+        assert across(box(page.locator("#timeline line.at-line")), ruler)
+        assert across(box(page.locator("#timeline rect.at-pill")), ruler)
+        expect(page.locator("#timeline text.at-label")).to_have_text(
+            f"{later.day} {later:%b %Y}".replace("Sep ", "Sept ")
+        )
+        marks = page.locator("#timeline g.ev")
+        expect(marks).to_have_count(len(timeline))
+        for mark in marks.all():
+            assert across(box(mark), ruler), mark.get_attribute("aria-label")
+    site.assert_no_errors()
+
+
+def test_the_valid_date_label_never_covers_a_tick_label(site: Site) -> None:
+    page = site.page
+    shown = page.evaluate("document.getElementById('timeline').getAttribute('aria-label')")
+    years = range(2021, 2026)
+    # 1 June 2025 (where the label first met one), and each 1 January: right on a tick label
+    for day in [date(2025, 6, 1), *(date(y, 1, 1) for y in years), date(2025, 6, 1)]:
+        page.locator("#at-date").fill(day.isoformat())
+        expect(page.locator("#at-range")).to_have_attribute("aria-valuetext", long_date(day))
+        drawn = page.evaluate(LABEL_AND_TICKS)
+        assert len(drawn["marker"]) == 2 and drawn["ticks"], (day, shown)
+        hits = [
+            (tick["text"], day.isoformat())
+            for tick in drawn["ticks"]
+            for part in drawn["marker"]
+            if overlap(part, tick)
+        ]
+        assert hits == [], f"the valid-date label covers tick labels: {hits}"
+    expect(page.locator("#controls-section")).to_have_attribute("data-at", "2025-06-01")
+    site.assert_no_errors()
+
+
+# The boxes of the valid-date marker's pill and label, and of every tick label, on screen.
+LABEL_AND_TICKS = """() => {
+  const box = (e) => {
+    const r = e.getBoundingClientRect();
+    return { x: r.x, y: r.y, width: r.width, height: r.height, text: e.textContent };
+  };
+  const all = (css) => [...document.querySelectorAll(css)].map(box);
+  return { marker: all("#timeline .at-pill, #timeline .at-label"), ticks: all("#timeline .tick") };
+}"""
+
+
+def test_the_funding_headline_says_what_it_adds_up(site: Site, browser: Browser) -> None:
+    at = "2025-06-01"
+    grouped = httpx.get(f"{site.base}/views/funding?at={at}&group_by=jurisdiction").json()
+    paying = [g["key"]["jurisdiction"] for g in grouped["items"] if float(g["total_usd"]) > 0]
+    assert len(paying) > 1  # so "all" really does add jurisdictions together
+    headline = site.page.locator("#funding-summary")
+    expect(site.page.locator("#funding-section")).to_have_attribute("data-at", at)
+    expect(headline).to_contain_text("all jurisdictions added together")
+    expect(headline).to_contain_text("in US dollars as its source gives it")
+    for code in paying:  # and what each adds
+        expect(headline).to_contain_text(f"{code} $")
+    with another_reader(site, browser, f"/?at={at}&jurisdiction=US") as page:
+        one = page.locator("#funding-summary")
+        expect(one).to_contain_text("US · United States")
+        expect(one).not_to_contain_text("all jurisdictions")
     site.assert_no_errors()
 
 
@@ -261,6 +410,38 @@ def test_an_event_posted_elsewhere_appears_without_a_reload(site: Site) -> None:
     expect(page.locator("#timeline text.lane-code", has_text="JP")).to_have_count(1)
     assert page.evaluate("window.__notReloaded") is True
     assert answer["position"] > 0
+    site.assert_no_errors()
+
+
+def test_an_event_posted_after_all_others_lands_on_the_timeline_axis(site: Site) -> None:
+    page = site.page
+    timeline = httpx.get(f"{site.base}/views/timeline?limit=1000").json()["items"]
+    last = max(date.fromisoformat(e["announced_on"]) for e in timeline)
+    event_id = str(uuid4())
+    site.post(
+        {
+            "event_id": event_id,
+            "type": "FundingCommitted",
+            "policy_id": "jp-made-up-axis-test",
+            "jurisdiction": "JP",
+            "agency": "Made-up agency",
+            "title": "Made-up grant for a magnet plant, dated after every other event (not real)",
+            "announced_on": (last + timedelta(days=400)).isoformat(),
+            "materials": ["Nd"],
+            "amount": {"value": "1000000", "currency": "USD"},
+            "amount_usd": "1000000",
+            "mechanism": "grant",
+            "sources": [{"title": "made-up source for a test", "url": None}],
+        }
+    )
+    marker = page.locator(f'#timeline g.ev[data-event-id="{event_id}"]')
+    expect(marker).to_be_attached(timeout=LIVE_WITHIN_SECONDS * 1000)
+    assert across(box(marker), box(page.locator("#timeline rect.ruler")))
+    assert across(box(marker), box(page.locator("#timeline-box")))
+    # the valid date (1 June 2025) is still on the axis too
+    assert across(
+        box(page.locator("#timeline line.at-line")), box(page.locator("#timeline rect.ruler"))
+    )
     site.assert_no_errors()
 
 

@@ -61,8 +61,9 @@ def diff(
     if by_date:
         assert from_ is not None and to is not None
         moment = resolve(host, view, known_at, None, now)
-        before = _items(host, view, moment.position, from_, min_confidence)
-        after = _items(host, view, moment.position, to, min_confidence)
+        before, left_before = _items(host, view, moment.position, from_, min_confidence)
+        after, left_after = _items(host, view, moment.position, to, min_confidence)
+        hints = [moment.hint]
         low, high = sorted((from_, to))
 
         def causes(policy_id: str) -> list[dict[str, Any]]:
@@ -76,8 +77,9 @@ def diff(
         on = at or today(now)
         first = resolve(host, view, known_from, None, now)
         second = resolve(host, view, known_to, None, now)
-        before = _items(host, view, first.position, on, min_confidence)
-        after = _items(host, view, second.position, on, min_confidence)
+        before, left_before = _items(host, view, first.position, on, min_confidence)
+        after, left_after = _items(host, view, second.position, on, min_confidence)
+        hints = [first.hint, second.hint]
         low_p, high_p = sorted((first.position, second.position))
 
         def causes(policy_id: str) -> list[dict[str, Any]]:
@@ -106,15 +108,20 @@ def diff(
         if fields:
             changed.append({"policy_id": key, "changes": fields, "caused_by": causes(key)})
     return JSONResponse(
-        {"view": view, **frame, "added": added, "removed": removed, "changed": changed}
-    )
+        {"view": view, **frame, "hint": "; ".join(h for h in hints if h) or None,
+         "left_out_by_min_confidence": len(left_before | left_after),
+         "added": added, "removed": removed, "changed": changed}
+    )  # fmt: skip
 
 
 def _items(
     host: ProjectionHost, view: str, position: int, on: date, min_confidence: str
-) -> dict[str, dict[str, Any]]:
-    items = select(host.stab(view, position, on), ItemFilter(min_confidence=min_confidence))
-    return {item["policy_id"]: item for item in items}
+) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """The entries compared on one side, and the policies min_confidence left out of it."""
+    found = host.stab(view, position, on)
+    items = select(found, ItemFilter(min_confidence=min_confidence))
+    kept = {item["policy_id"]: item for item in items}
+    return kept, {item["policy_id"] for item in found} - kept.keys()
 
 
 def _facts(host: ProjectionHost, policy_id: str, position: int) -> list[dict[str, Any]]:

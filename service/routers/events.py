@@ -18,7 +18,7 @@ from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
 from service.schemas import AppendAnswer, BatchAnswer, EventDetail, LogEntry, LogPage
 from service.view_filters import EventLogFilter
-from service.view_reads import MAX_PAGE, MAX_POSITION, parse_known_at
+from service.view_reads import MAX_PAGE, MAX_POSITION, parse_known_at, record_time_hint
 
 router = APIRouter(tags=["events"])
 
@@ -174,6 +174,7 @@ def list_events(
         next_after=logged[-1].position if more else None,
         known_at=known_at or now,
         position=position,
+        hint=record_time_hint(app, known_at, position),
     )
 
 
@@ -205,7 +206,13 @@ def get_event(
     row = app.receipt(str(event_id))
     if row is None or row.position > position:
         when = f" by {known_at}" if known_at is not None else ""
-        raise ApiError(404, "not_found", f"no event {event_id} was recorded{when}")
+        hint = record_time_hint(app, known_at, position)
+        raise ApiError(
+            404,
+            "not_found",
+            f"no event {event_id} was recorded{when}" + (f" ({hint})" if hint else ""),
+            [{"field": "known_at", "message": hint}] if hint else None,
+        )
     [logged] = app.read_log(LogQuery(after=row.position - 1, limit=1))
     about = app.read_log(LogQuery(about=str(event_id), limit=1000, until_position=position))
     facts = [logged.fact, *(e.fact for e in about)]

@@ -2,10 +2,15 @@
 app itself (no build step, nothing fetched from elsewhere), so it works under the strict
 Content-Security-Policy every answer carries. The page reads the public API and follows the
 live streams; it holds no data of its own. None of these routes is part of the API, so none
-is in the OpenAPI schema."""
+is in the OpenAPI schema.
+
+The API reference pages ``/docs`` (Swagger UI) and ``/redoc`` (ReDoc) are served the same way:
+their scripts and styles come from the installed ``fastapi-offline`` package, not a CDN, so
+they work offline and under the same policy."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from fastapi import APIRouter
@@ -37,6 +42,14 @@ def _files() -> dict[str, Path]:
 
 FILES = _files()
 
+# Swagger UI's and ReDoc's own builds, as fastapi-offline ships them (its only files we use).
+VENDOR = Path(str(files("fastapi_offline") / "static"))
+VENDOR_FILES = {
+    name: VENDOR / name
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js")
+    if (VENDOR / name).is_file()
+}
+
 
 def _serve(name: str) -> FileResponse:
     path = FILES.get(name)
@@ -60,3 +73,24 @@ def static_file(name: str) -> FileResponse:
 @router.api_route("/favicon.ico", methods=["GET", "HEAD"])
 def favicon() -> FileResponse:
     return _serve("favicon.svg")
+
+
+@router.api_route("/docs", methods=["GET", "HEAD"])
+def swagger_ui() -> FileResponse:
+    """The API reference in Swagger UI (try the operations from the browser)."""
+    return _serve("docs.html")
+
+
+@router.api_route("/redoc", methods=["GET", "HEAD"])
+def redoc() -> FileResponse:
+    """The API reference in ReDoc."""
+    return _serve("redoc.html")
+
+
+@router.api_route("/static/docs/{name}", methods=["GET", "HEAD"])
+def docs_file(name: str) -> FileResponse:
+    """Swagger UI's and ReDoc's scripts and styles."""
+    path = VENDOR_FILES.get(name)
+    if path is None:
+        raise ApiError(404, "not_found", f"no file {name!r} in the API reference's files")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=CACHE)

@@ -12,28 +12,37 @@ from domain.log_index import LogQuery
 from domain.policy import Policy
 from domain.timeline import Timeline
 from projections.registry import VIEWS
-from projections.rows import PolicyFacts, Row
+from projections.rows import PolicyFacts
+from projections.status import entry_on, status_on
 from service.auth import require_reader
 from service.errors import ApiError, ErrorEnvelope
 from service.routers.events import entry
 from service.schemas import PolicyDetail, PolicyPage, PolicySummary
-from service.view_reads import MAX_POLICY_PAGE, parse_known_at, today
+from service.view_reads import MAX_POLICY_PAGE, parse_known_at, record_time_hint, today
 
 router = APIRouter(tags=["policies"], dependencies=[Depends(require_reader)])
 
 Kind = Literal["export_control", "enforcement", "funding", "goal", "tariff", "announcement"]
 
 
-def summary(policy: Policy) -> PolicySummary:
+def summary(policy: Policy, facts: PolicyFacts, on: date) -> PolicySummary:
+    """The policy with its status on ``on``; ``facts`` are its events as the answer knows
+    them (corrections applied, retracted ones left out)."""
     state = policy.state
     return PolicySummary(
         policy_id=policy.policy_id,
         kind=state.kind if state else None,
-        status=state.status if state else "retracted",
+        status=status_on(state.kind, facts, on) if state else "retracted",
         version=policy.version,
         title=state.fields.get("title") if state else None,
         jurisdiction=state.fields.get("jurisdiction") if state else None,
     )
+
+
+def known_facts(policy: Policy) -> PolicyFacts:
+    """A policy's effective facts, for its status (which needs neither positions nor record
+    times)."""
+    return PolicyFacts(policy.policy_id, effective_facts(policy.facts), {}, {})
 
 
 @router.get("/policies", response_model=PolicyPage, responses={422: {"model": ErrorEnvelope}})
@@ -43,14 +52,19 @@ def list_policies(
     limit: Annotated[int, Query(ge=1, le=MAX_POLICY_PAGE)] = 100,
     kind: Annotated[list[Kind] | None, Query(description="repeatable")] = None,
     jurisdiction: Annotated[list[str] | None, Query(description="repeatable")] = None,
+    at: Annotated[
+        date | None, Query(description="valid date each status is for (default: today, UTC)")
+    ] = None,
 ) -> PolicyPage:
-    """Policies in ``policy_id`` order, with cursor paging."""
+    """Policies in ``policy_id`` order, with cursor paging, each with its status on ``at`` as
+    the views give it."""
     app: Timeline = request.app.state.timeline
+    on = at or today(request.app.state.clock())
     ids = app.policy_ids(after, limit + 1, kind or (), jurisdiction or ())
     more = len(ids) > limit
     ids = ids[:limit]
-    items = [summary(p) for p in (app.policy(i) for i in ids) if p is not None]
-    return PolicyPage(items=items, next_after=ids[-1] if more else None)
+    items = [summary(p, known_facts(p), on) for p in (app.policy(i) for i in ids) if p is not None]
+    return PolicyPage(at=on.isoformat(), items=items, next_after=ids[-1] if more else None)
 
 
 @router.get(
@@ -67,8 +81,9 @@ def get_policy(
         Query(max_length=64, description="record time: ISO datetime, ISO date or position=N"),
     ] = None,
 ) -> PolicyDetail:
-    """The policy as its events told it at ``known_at`` (default: now): its lifecycle state,
-    how each view showed it on ``at`` (``on_date``), and its history up to then."""
+    """The policy as its events told it at ``known_at`` (default: now): its status on ``at``
+    as the views give it, how each view showed it on ``at`` (``on_date``), its fields as its
+    events tell them (``current``), and its history up to then."""
     app: Timeline = request.app.state.timeline
     now = request.app.state.clock()
     position = app.position()
@@ -82,7 +97,13 @@ def get_policy(
     )
     if not history:
         when = f" as known at {known_at}" if known_at else ""
-        raise ApiError(404, "not_found", f"no policy {policy_id!r} is recorded{when}")
+        hint = record_time_hint(app, known_at, position)
+        raise ApiError(
+            404,
+            "not_found",
+            f"no policy {policy_id!r} is recorded{when}" + (f" ({hint})" if hint else ""),
+            [{"field": "known_at", "message": hint}] if hint else None,
+        )
     policy = app.policy_at(policy_id, history[-1].version)
     state = policy.state
     on = at or today(now)
@@ -93,12 +114,10 @@ def get_policy(
         {e.fact["event_id"]: e.recorded_at.isoformat() for e in history},
     )
     on_date = {
-        name: next((r.body for r in view.rows(facts) if _holds(r, on)), None)
-        for name, view in VIEWS.items()
-        if name != "timeline"
+        name: entry_on(view.rows(facts), on) for name, view in VIEWS.items() if name != "timeline"
     }
     return PolicyDetail(
-        **summary(policy).model_dump(),
+        **summary(policy, facts, on).model_dump(),
         at=on.isoformat(),
         known_at=known_at or now.isoformat().replace("+00:00", "Z"),
         position=position,
@@ -109,11 +128,6 @@ def get_policy(
         latest_progress=state.latest_progress if state else None,
         history=[entry(e) for e in history],
     )
-
-
-def _holds(row: Row, on: date) -> bool:
-    starts = row.valid_from is None or row.valid_from <= on
-    return starts and (row.valid_until is None or on < row.valid_until)
 
 
 def _iso(value: date | None) -> str | None:

@@ -23,7 +23,7 @@ from service.view_filters import (
     ItemFilter,
     TimelineFilter,
     material_keys,
-    select,
+    select_counted,
 )
 from service.view_reads import MAX_PAGE, MAX_POSITION, Moment, page, resolve, today
 
@@ -58,12 +58,14 @@ def host(request: Request) -> ProjectionHost:
     return request.app.state.projections  # type: ignore[no-any-return]
 
 
-def body(view: str, on: date | None, moment: Moment, **rest: Any) -> dict[str, Any]:
+def body(view: str, on: date | None, moment: Moment, left_out: int, **rest: Any) -> dict[str, Any]:
     return {
         "view": view,
         "at": on.isoformat() if on else None,
         "known_at": moment.known_at,
         "position": moment.position,
+        "hint": moment.hint,
+        "left_out_by_min_confidence": left_out,
         **rest,
     }
 
@@ -119,12 +121,14 @@ def active_export_controls(
     ``in_force`` or ``suspended``, as the timeline told it at ``known_at``. Ask for
     ``status=lifted`` or ``status=expired`` to see controls that had ended by ``at``."""
     on, moment = _when(request, export_controls.NAME, at, known_at, min_position)
-    items = select(
+    items, left_out = select_counted(
         host(request).stab(export_controls.NAME, moment.position, on, ended=chosen.wants_ended),
         chosen,
     )
     shown, cursor = page(items, after, limit)
-    return JSONResponse(body(export_controls.NAME, on, moment, items=shown, next_after=cursor))
+    return JSONResponse(
+        body(export_controls.NAME, on, moment, left_out, items=shown, next_after=cursor)
+    )
 
 
 @router.get("/views/funding", response_model=ViewBody, responses=READ_ERRORS)
@@ -149,26 +153,33 @@ def funding_view(
     after: AfterParam = "",
 ) -> JSONResponse:
     """Funding committed on ``at``: commitments (default), totals ``group_by`` a field, or a
-    cumulative monthly ``series``. ``total_usd`` adds ``amount_usd``; commitments without one
-    are left out of it and counted in ``unpriced``."""
+    cumulative monthly ``series``. ``total_usd`` adds ``amount_usd`` (an amount in USD is its
+    own); commitments without one are left out of it and counted in ``unpriced``. By
+    ``material``, each row totals what ``material=<that material>`` would; a commitment naming
+    several materials counts in full under each, so the rows do not add up to the total. Each
+    month of a series has its own ``left_out_by_min_confidence``."""
     on, moment = _when(request, funding.NAME, at, known_at, min_position)
 
-    def choose(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return select(items, chosen)
+    def choose(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        return select_counted(items, chosen)
 
     if series is not None:
         first = view_reads.months_back(on, months)
         rows = view_reads.series(host(request), moment.position, first, on, choose)
-        return JSONResponse(body(funding.NAME, on, moment, series="month", items=rows))
-    items = choose(host(request).stab(funding.NAME, moment.position, on))
+        # The last month ends on ``at``: what the series leaves out is what a read on it would.
+        left_out = rows[-1]["left_out_by_min_confidence"]
+        return JSONResponse(body(funding.NAME, on, moment, left_out, series="month", items=rows))
+    items, left_out = choose(host(request).stab(funding.NAME, moment.position, on))
     summary = view_reads.totals(items)
     if group_by is not None:
         groups = view_reads.grouped(items, group_by)
         return JSONResponse(
-            body(funding.NAME, on, moment, group_by=group_by, **summary, items=groups)
+            body(funding.NAME, on, moment, left_out, group_by=group_by, **summary, items=groups)
         )
     shown, cursor = page(items, after, limit)
-    return JSONResponse(body(funding.NAME, on, moment, **summary, items=shown, next_after=cursor))
+    return JSONResponse(
+        body(funding.NAME, on, moment, left_out, **summary, items=shown, next_after=cursor)
+    )
 
 
 @router.get("/views/goals", response_model=ViewBody, responses=READ_ERRORS)
@@ -184,11 +195,11 @@ def goals_view(
     """Self-sufficiency goals on ``at`` with their latest progress and status (see the
     ``projections.goals`` docstring for how ``on_track`` is computed)."""
     on, moment = _when(request, goals.NAME, at, known_at, min_position)
-    items = select(
+    items, left_out = select_counted(
         host(request).stab(goals.NAME, moment.position, on, ended=chosen.wants_ended), chosen
     )
     shown, cursor = page(items, after, limit)
-    return JSONResponse(body(goals.NAME, on, moment, items=shown, next_after=cursor))
+    return JSONResponse(body(goals.NAME, on, moment, left_out, items=shown, next_after=cursor))
 
 
 @router.get("/views/timeline", response_model=ViewBody, responses=READ_ERRORS)
@@ -205,15 +216,24 @@ def timeline_view(
     ``known_at``; retracted events are left out."""
     _, moment = _when(request, "timeline", None, known_at, min_position)
     words = _words(q) if q is not None else None
-    found = host(request).scan(
-        "timeline", moment.position, after=max(after, chosen.announced_from),
-        until=chosen.announced_before, limit=limit + 1, words=words, match_keys=sorted(chosen.keys),
+    query: dict[str, Any] = dict(
+        after=max(after, chosen.announced_from), words=words, match_keys=sorted(chosen.keys),
         jurisdictions=chosen.values("jurisdiction"), types=chosen.values("type"),
-        confidences=chosen.confidences(),
+    )  # fmt: skip
+    found = host(request).scan(
+        "timeline", moment.position, until=chosen.announced_before, limit=limit + 1,
+        confidences=chosen.confidences(), **query,
     )  # fmt: skip
     shown = [item for _, item in found[:limit]]
     next_after = found[limit - 1][0] if len(found) > limit else None
-    return JSONResponse(body("timeline", None, moment, items=shown, next_after=next_after))
+    # Counted over this page's span only (up to its last item, or to the end on the last
+    # page), so that a read costs what its page does; the pages' counts add up to the whole.
+    # Sort keys are unique, so "before the last item" leaves out nothing of this page.
+    span_until = next_after or chosen.announced_before
+    left_out = _count_left_out(request, chosen, moment.position, until=span_until, **query)
+    return JSONResponse(
+        body("timeline", None, moment, left_out, items=shown, next_after=next_after)
+    )
 
 
 @router.get("/views/materials/{material}", response_model=ViewBody, responses=READ_ERRORS)
@@ -233,37 +253,58 @@ def material_view(
     projections = host(request)
 
     chosen = ItemFilter(keys=keys, min_confidence=min_confidence)
+    left_out = 0
 
     def of(view: str) -> list[dict[str, Any]]:
-        return select(projections.stab(view, moment.position, on), chosen)
+        nonlocal left_out
+        items, dropped = select_counted(projections.stab(view, moment.position, on), chosen)
+        left_out += dropped
+        return items
 
-    commitments = of(funding.NAME)
-    events = [
-        item
-        for _, item in projections.scan(
-            "timeline",
-            moment.position,
-            after="",
-            until=(on.isoformat() + ":~"),
-            limit=recent,
-            match_keys=sorted(keys),
-            descending=True,
-            confidences=chosen.confidences(),
+    controls, commitments, goal_items = of(export_controls.NAME), of(funding.NAME), of(goals.NAME)
+    until = on.isoformat() + ":~"
+    found = projections.scan(
+        "timeline",
+        moment.position,
+        after="",
+        until=until,
+        limit=recent,
+        match_keys=sorted(keys),
+        descending=True,
+        confidences=chosen.confidences(),
+    )
+    if recent:
+        # Events left out among the recent ones: from the oldest shown (all, when fewer than
+        # ``recent`` were found) up to ``at``.
+        since = found[-1][0] if len(found) == recent else ""
+        left_out += _count_left_out(
+            request, chosen, moment.position, after=since, until=until, match_keys=sorted(keys)
         )
-    ]
     return JSONResponse(
         body(
             f"materials/{material}",
             on,
             moment,
+            left_out,
             material=sorted(keys),
             items={
-                "controls": of(export_controls.NAME),
+                "controls": controls,
                 "funding": {**view_reads.totals(commitments), "items": commitments},
-                "goals": of(goals.NAME),
-                "recent_events": events,
+                "goals": goal_items,
+                "recent_events": [item for _, item in found],
             },
         )
+    )
+
+
+def _count_left_out(request: Request, chosen: ItemFilter, position: int, **query: Any) -> int:
+    """Timeline events within ``query`` that ``min_confidence`` leaves out."""
+    below = chosen.left_out_confidences()
+    if not below:
+        return 0
+    projections = host(request)
+    return projections.store.count(
+        projections.slot("timeline"), position, confidences=below, **query
     )
 
 

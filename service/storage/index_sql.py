@@ -110,3 +110,10 @@ def row(record: Mapping[str, Any]) -> IndexRow:
         about=record["about"],
         materials=(),
     )
+
+
+# Which derivation of material keys (``domain.materials.keys_of``) the stored keys follow; a
+# store whose keys an older one made is re-keyed at start (``service.storage.material_keys``).
+CREATE_VERSIONS = (
+    "CREATE TABLE IF NOT EXISTS index_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)"
+)

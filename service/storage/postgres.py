@@ -63,7 +63,8 @@ def create_tables_locked(curs: Cursor[DictRow]) -> None:
 class IndexedPostgresRecorder(PostgresApplicationRecorder):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.sql_create_statements.extend(SQL(s).format() for s in _CREATE_INDEX)  # type: ignore[arg-type]
+        statements = (*_CREATE_INDEX, index_sql.CREATE_VERSIONS)
+        self.sql_create_statements.extend(SQL(s).format() for s in statements)  # type: ignore[arg-type]
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         create_tables_locked(curs)
@@ -107,6 +108,24 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
                     _INSERT_MATERIALS, [list(column) for column in zip(*materials, strict=True)]
                 )
         return positions
+
+    def material_keys_version(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT version FROM index_versions WHERE name = 'material_keys'")
+            row = c.fetchone()
+        return int(row["version"]) if row else 0
+
+    def replace_material_keys(self, rows: Sequence[tuple[str, int]], version: int) -> None:
+        """Every event's material keys at once, in one transaction."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM event_materials")
+            if rows:
+                c.execute(_INSERT_MATERIALS, [list(column) for column in zip(*rows, strict=True)])
+            c.execute(
+                "INSERT INTO index_versions VALUES ('material_keys', %s) "
+                "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                [version],
+            )
 
     @retry_transient
     def receipts(self, event_ids: Sequence[str]) -> dict[str, IndexRow]:

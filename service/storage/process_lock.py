@@ -8,10 +8,10 @@ its death, with nothing to clean up after a crash. (Two projectors at once would
 correct, since each batch commits with its tracking position, which only one can record; the
 lock saves the wasted work.)
 
-``bundled-load``: held while a process starting on a store checks whether it is empty and
-loads the bundled timeline into it, so that processes starting at once load it once (on
-PostgreSQL a second load would be refused, but only after taking a log position it leaves
-unused).
+``start-up``: held while a process starting on a store brings its index up to date and, if
+the store is empty, loads the bundled timeline into it, so that processes starting at once do
+each once (on PostgreSQL a second load would be refused, but only after taking a log position
+it leaves unused).
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import IO, Any, Literal
 
 from service.storage import application_env
 
-Purpose = Literal["projector", "bundled-load"]
-ADVISORY_KEYS: dict[Purpose, int] = {"projector": 7_421_102, "bundled-load": 7_421_103}
+Purpose = Literal["projector", "start-up"]
+ADVISORY_KEYS: dict[Purpose, int] = {"projector": 7_421_102, "start-up": 7_421_103}
 WAIT_SECONDS = 0.05
 
 

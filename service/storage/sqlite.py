@@ -58,7 +58,28 @@ def _timestamp(moment: datetime) -> str:
 
 class IndexedSQLiteRecorder(SQLiteApplicationRecorder):
     def construct_create_table_statements(self) -> list[str]:
-        return [*super().construct_create_table_statements(), *_CREATE_INDEX]
+        return [
+            *super().construct_create_table_statements(),
+            *_CREATE_INDEX,
+            index_sql.CREATE_VERSIONS,
+        ]
+
+    def material_keys_version(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT version FROM index_versions WHERE name = 'material_keys'")
+            row = c.fetchone()
+        return int(row[0]) if row else 0
+
+    def replace_material_keys(self, rows: Sequence[tuple[str, int]], version: int) -> None:
+        """Every event's material keys at once, in one transaction."""
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM event_materials")
+            c.executemany(_INSERT_MATERIAL, rows)
+            c.execute(
+                "INSERT INTO index_versions VALUES ('material_keys', ?) "
+                "ON CONFLICT (name) DO UPDATE SET version = excluded.version",
+                [version],
+            )
 
     def _insert_events(
         self,

@@ -8,6 +8,8 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 const DAY_MS = 86400000;
 const PAGE_LIMIT = 1000;
 const MAX_TIMELINE_PAGES = 50;
+const POLICY_PAGE_LIMIT = 500;
+const MAX_POLICY_PAGES = 40;
 const FUNDING_ROWS = 8;
 const FEED_MAX = 12;
 
@@ -189,9 +191,11 @@ const state = {
   focusId: null,
   seen: { first: Infinity, last: -Infinity },
   seenJurisdictions: new Set(),
+  allJurisdictions: new Set(), // every jurisdiction with a policy, whatever the filters
   seenMaterials: new Set(),
   range: { min: isoToMs("2020-01-01"), max: isoToMs(`${Math.max(2026, Number(todayIso().slice(0, 4)))}-12-31`) },
   domain: null, // [ms, ms] shown on the timeline
+  fitted: true, // the timeline shows everything (until the reader zooms or pans)
   lastControls: null, // policy_id -> status of the table shown before
 };
 
@@ -305,15 +309,37 @@ function remember(item) {
   state.seenJurisdictions.add(item.jurisdiction);
   for (const m of item.materials || []) state.seenMaterials.add(m);
 }
+// The jurisdiction filter offers every jurisdiction of the timeline, read from the policies
+// list: the timeline read is filtered (by jurisdiction, material, confidence), so what it
+// holds would narrow the choice to the current result.
+async function loadJurisdictions() {
+  const codes = new Set();
+  let after = "";
+  try {
+    for (let page = 0; page < MAX_POLICY_PAGES; page += 1) {
+      const body = await getJson("/policies", { limit: POLICY_PAGE_LIMIT, after });
+      for (const item of body.items) if (item.jurisdiction) codes.add(item.jurisdiction);
+      if (!body.next_after) break;
+      after = body.next_after;
+    }
+  } catch {
+    return; // only the filter's list of choices: keep the last one rather than fail the page
+  }
+  state.allJurisdictions = codes;
+}
 function fillFilterOptions() {
   const select = $("jurisdiction");
-  const have = new Set([...select.options].map((o) => o.value));
-  const codes = [...state.seenJurisdictions].sort();
-  for (const code of codes) {
-    if (have.has(code)) continue;
-    const option = el("option", { value: code, text: `${code} · ${jurisdictionName(code)}` });
-    const next = [...select.options].find((o) => o.value && o.value > code);
-    select.insertBefore(option, next || null);
+  const codes = new Set([...state.allJurisdictions, ...state.seenJurisdictions]);
+  // The address may name a jurisdiction with nothing recorded yet: it is still the filter in
+  // force, so it is offered and shown rather than leaving the control blank.
+  if (state.jurisdiction) codes.add(state.jurisdiction);
+  const wanted = ["", ...[...codes].sort()];
+  const have = [...select.options].map((o) => o.value);
+  if (wanted.join() !== have.join()) {
+    select.replaceChildren(
+      el("option", { value: "", text: "all" }),
+      ...wanted.slice(1).map((code) => el("option", { value: code, text: `${code} · ${jurisdictionName(code)}` })),
+    );
   }
   select.value = state.jurisdiction;
   const list = $("material-list");
@@ -351,16 +377,22 @@ async function loadControls(minPosition) {
 async function loadFunding(minPosition) {
   const seq = ++fundingSeq;
   const at = state.at;
-  const body = await getJson("/views/funding", {
+  const read = (groupBy) => getJson("/views/funding", {
     ...filterParams(),
     at,
     known_at: knownAtParam(),
-    group_by: state.groupBy,
+    group_by: groupBy,
     min_position: minPosition,
     limit: PAGE_LIMIT,
   });
+  // The headline sums every jurisdiction shown, so it says how much of it each one is; the
+  // table may be grouped otherwise, hence a second read by jurisdiction.
+  const [body, byJurisdiction] = await Promise.all([
+    read(state.groupBy),
+    state.groupBy === "jurisdiction" || state.jurisdiction ? null : read("jurisdiction"),
+  ]);
   if (seq !== fundingSeq) return;
-  renderFunding(body, at);
+  renderFunding(body, at, byJurisdiction || (state.groupBy === "jurisdiction" ? body : null));
 }
 let goalsSeq = 0;
 async function loadGoals(minPosition) {
@@ -458,7 +490,7 @@ function keyLabel(key) {
   });
   return values.join(" · ") || "(none)";
 }
-function renderFunding(body, at) {
+function renderFunding(body, at, byJurisdiction) {
   const items = body.items || [];
   const max = Math.max(1, ...items.map((i) => Number(i.total_usd) || 0));
   const shown = state.fundingAll ? items : items.slice(0, FUNDING_ROWS);
@@ -482,15 +514,35 @@ function renderFunding(body, at) {
   more.textContent = state.fundingAll ? "Show the largest only" : `Show all ${items.length}`;
   const groupLabel = $("group-by").selectedOptions[0].textContent;
   $("funding-key").textContent = groupLabel[0].toUpperCase() + groupLabel.slice(1);
-  const unpriced = body.unpriced ? `, ${body.unpriced} without a figure` : "";
-  const summary = $("funding-summary");
-  summary.replaceChildren(
-    el("strong", { text: usd(body.total_usd ?? "0"), title: `$${fullAmount(body.total_usd ?? "0")}` }),
-    ` standing on ${longDate(at)} · ${body.count ?? 0} commitment${body.count === 1 ? "" : "s"}${unpriced}`,
-  );
+  $("funding-summary").replaceChildren(...fundingHeadline(body, at, byJurisdiction));
   const section = $("funding-section");
   section.dataset.at = at;
   section.dataset.position = body.position;
+}
+
+// What the total is: the sum of each standing commitment's US-dollar figure (amount_usd, the
+// source's own figure or conversion; no exchange rate is applied here), over every
+// jurisdiction shown unless one is chosen, with what each jurisdiction adds.
+function fundingHeadline(body, at, byJurisdiction) {
+  const total = body.total_usd ?? "0";
+  const count = body.count ?? 0;
+  const scope = state.jurisdiction
+    ? `${state.jurisdiction} · ${jurisdictionName(state.jurisdiction)}`
+    : "all jurisdictions added together";
+  const materials = state.materials.length ? ` · material ${state.materials.join(", ")}` : "";
+  const parts = (byJurisdiction ? byJurisdiction.items || [] : [])
+    .filter((g) => Number(g.total_usd) > 0)
+    .map((g) => `${g.key.jurisdiction} ${usd(g.total_usd)}`);
+  const split = parts.length > 1 ? `${parts.join(" + ")} · ` : "";
+  const unpriced = body.unpriced ? `; ${body.unpriced} without a dollar figure not counted` : "";
+  return [
+    el("strong", { text: usd(total), title: `$${fullAmount(total)}` }),
+    ` ${scope}${materials}, standing on ${longDate(at)}`,
+    el("small", {
+      class: "basis",
+      text: `${split}${count} commitment${count === 1 ? "" : "s"}, each in US dollars as its source gives it${unpriced}`,
+    }),
+  ];
 }
 
 // --- goals ------------------------------------------------------------------------------
@@ -693,6 +745,7 @@ function onTimelineMessage(message) {
     }
   }
   state.readPosition = Math.max(state.readPosition, data.position || 0);
+  if (state.seen.first < state.range.min || state.seen.last > state.range.max) fitRangeToEvents();
   fillFilterOptions();
   renderTimeline();
   setLive("live", liveText());
@@ -720,7 +773,11 @@ function addToFeed(item, logged) {
 }
 
 // --- the timeline (SVG) -----------------------------------------------------------------
-const LAYOUT = { left: 150, right: 18, top: 34, bottom: 10, row: 16, pad: 8, minGap: 15, minLane: 58 };
+// The band above the lanes has two rows: the tick labels, then the valid-date label, so the
+// two never overlap whatever the date and the zoom.
+const LAYOUT = { left: 150, right: 18, top: 42, bottom: 10, row: 16, pad: 8, minGap: 15, minLane: 58 };
+const TICK_BASELINE = 14;
+const AT_PILL = { top: LAYOUT.top - 20, height: 16, padding: 8 };
 const MIN_SPAN = 20 * DAY_MS;
 const MAX_SPAN = 16 * 365 * DAY_MS;
 let geometry = null; // what the last render drew: scales and marker positions
@@ -728,9 +785,11 @@ let geometry = null; // what the last render drew: scales and marker positions
 function visibleEvents() {
   return [...state.events.values()].filter((e) => !state.hiddenKinds.has(kindOf(e.type)));
 }
+// The whole timeline: every event and the valid date, so neither falls off either end.
 function fitDomain() {
   const all = [...state.events.values()].map((e) => isoToMs(e.announced_on));
   if (!all.length) return [state.range.min, state.range.max];
+  all.push(isoToMs(state.at));
   const first = Math.min(...all);
   const last = Math.max(...all);
   const margin = Math.max(45 * DAY_MS, (last - first) * 0.03);
@@ -739,7 +798,8 @@ function fitDomain() {
 function laneOrder(events) {
   const counts = new Map();
   for (const e of events) counts.set(e.jurisdiction, (counts.get(e.jurisdiction) || 0) + 1);
-  for (const code of state.seenJurisdictions) {
+  // An empty lane for the chosen jurisdiction too, when nothing is recorded for it yet.
+  for (const code of [...state.seenJurisdictions, state.jurisdiction].filter(Boolean)) {
     if (!counts.has(code) && (!state.jurisdiction || state.jurisdiction === code)) counts.set(code, 0);
   }
   return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([code]) => code);
@@ -769,7 +829,9 @@ function renderTimeline() {
   const box = $("timeline-box");
   const root = $("timeline");
   const width = Math.max(480, box.clientWidth);
-  if (!state.domain) state.domain = fitDomain();
+  // Until the reader zooms or pans, the axis follows what there is to show: events posted
+  // live and a valid date moved beyond the events stay on it.
+  if (state.fitted || !state.domain) state.domain = fitDomain();
   const [d0, d1] = state.domain;
   const plotLeft = LAYOUT.left;
   const plotRight = width - LAYOUT.right;
@@ -825,27 +887,28 @@ function renderTimeline() {
   const { ticks } = monthTicks(d0, d1, plotWidth);
   const axis = svg("g", { class: "axis" });
   axis.append(svg("rect", { class: "ruler", x: plotLeft, y: 0, width: plotWidth, height: LAYOUT.top - 4 }));
-  const corner = svg("text", { class: "corner", x: 12, y: LAYOUT.top - 12 });
+  const corner = svg("text", { class: "corner", x: 12, y: LAYOUT.top - 8 });
   corner.textContent = "Jurisdiction";
   axis.append(corner);
   for (const tick of ticks) {
     const tx = x(tick.t);
-    axis.append(svg("line", { class: tick.year ? "grid year" : "grid", x1: tx, x2: tx, y1: LAYOUT.top - 8, y2: height - LAYOUT.bottom }));
-    const text = svg("text", { class: tick.year ? "tick year" : "tick", x: tx + 4, y: LAYOUT.top - 12 });
+    axis.append(svg("line", { class: tick.year ? "grid year" : "grid", x1: tx, x2: tx, y1: TICK_BASELINE - 10, y2: height - LAYOUT.bottom }));
+    const text = svg("text", { class: tick.year ? "tick year" : "tick", x: tx + 4, y: TICK_BASELINE });
     text.textContent = tick.label;
     axis.append(text);
   }
   const at = isoToMs(state.at);
   const cursor = svg("g", { class: "at-cursor", "clip-path": `url(#${clipId})` });
+  let atMarker = null;
   if (at >= d0 && at <= d1) {
     const ax = x(at);
     cursor.append(svg("rect", { class: "past", x: plotLeft, y: LAYOUT.top, width: Math.max(0, ax - plotLeft), height: height - LAYOUT.top - LAYOUT.bottom }));
-    cursor.append(svg("line", { class: "at-line", x1: ax, x2: ax, y1: LAYOUT.top - 6, y2: height - LAYOUT.bottom }));
-    const label = svg("text", { class: "at-label", x: ax, y: LAYOUT.top - 1, "text-anchor": ax > plotRight - 60 ? "end" : "middle" });
+    cursor.append(svg("line", { class: "at-line", x1: ax, x2: ax, y1: AT_PILL.top, y2: height - LAYOUT.bottom }));
+    const label = svg("text", { class: "at-label", x: ax, y: AT_PILL.top + AT_PILL.height - 4, "text-anchor": "middle" });
     label.textContent = shortDate(state.at);
-    const pill = svg("rect", { class: "at-pill", x: ax - 40, y: LAYOUT.top - 12, width: 80, height: 15, rx: 7 });
-    if (ax > plotRight - 60) pill.setAttribute("x", String(ax - 80));
+    const pill = svg("rect", { class: "at-pill", x: ax - 40, y: AT_PILL.top, width: 80, height: AT_PILL.height, rx: AT_PILL.height / 2 });
     cursor.append(pill, label);
+    atMarker = { ax, label, pill };
   }
   const marks = svg("g", { class: "marks", "clip-path": `url(#${clipId})` });
   const positions = new Map();
@@ -880,6 +943,7 @@ function renderTimeline() {
   const hadFocus = document.activeElement && root.contains(document.activeElement)
     ? document.activeElement.getAttribute("data-event-id") : null;
   root.replaceChildren(defs, back, axis, cursor, marks);
+  if (atMarker) fitAtPill(atMarker, plotLeft, plotRight);
   root.setAttribute("aria-label", `Timeline of ${placed.length} events in ${lanes.length} jurisdictions, ${shortDate(msToIso(d0))} to ${shortDate(msToIso(d1))}`);
   geometry = { x, d0, d1, plotLeft, plotRight, plotWidth, positions, order: placed.map((p) => p.e.event_id), lanes };
   // Roving focus: one event is in the tab order; the arrow keys move between them.
@@ -898,6 +962,16 @@ function renderTimeline() {
     if (again) again.focus({ preventScroll: true });
   }
 }
+// The pill fits its date (measured once drawn) and stays whole inside the plot, near the ends
+// too, rather than being cut by the clip.
+function fitAtPill({ ax, label, pill }, plotLeft, plotRight) {
+  const measured = label.getComputedTextLength();
+  const width = measured ? Math.ceil(measured) + 2 * AT_PILL.padding : 80;
+  const left = Math.min(Math.max(ax - width / 2, plotLeft), plotRight - width);
+  pill.setAttribute("x", left.toFixed(1));
+  pill.setAttribute("width", String(width));
+  label.setAttribute("x", (left + width / 2).toFixed(1));
+}
 function markerFor(eventId) {
   if (!eventId) return null;
   return $("timeline").querySelector(`g.ev[data-event-id="${CSS.escape(eventId)}"]`);
@@ -905,6 +979,7 @@ function markerFor(eventId) {
 function zoomBy(factor, centreMs) {
   const [d0, d1] = state.domain || fitDomain();
   const span = Math.min(MAX_SPAN, Math.max(MIN_SPAN, (d1 - d0) * factor));
+  state.fitted = false;
   const centre = centreMs ?? (isoToMs(state.at) >= d0 && isoToMs(state.at) <= d1 ? isoToMs(state.at) : (d0 + d1) / 2);
   const frac = (centre - d0) / (d1 - d0);
   state.domain = [centre - frac * span, centre + (1 - frac) * span];
@@ -913,6 +988,7 @@ function zoomBy(factor, centreMs) {
 function panBy(ms) {
   const [d0, d1] = state.domain;
   state.domain = [d0 + ms, d1 + ms];
+  state.fitted = false;
   renderTimeline();
 }
 function revealEvent(eventId) {
@@ -923,6 +999,7 @@ function revealEvent(eventId) {
   if (t < d0 || t > d1) {
     const span = d1 - d0;
     state.domain = [t - span / 2, t + span / 2];
+    state.fitted = false;
     renderTimeline();
   }
 }
@@ -959,6 +1036,7 @@ function setupTimeline() {
     const [d0, d1] = drag.domain;
     const shift = (-dx / geometry.plotWidth) * (d1 - d0);
     state.domain = [d0 + shift, d1 + shift];
+    state.fitted = false;
     root.classList.add("dragging");
     renderTimeline();
   });
@@ -1039,11 +1117,12 @@ function setupTimeline() {
   $("zoom-in").addEventListener("click", () => zoomBy(1 / 1.5));
   $("zoom-out").addEventListener("click", () => zoomBy(1.5));
   $("zoom-fit").addEventListener("click", () => {
-    state.domain = fitDomain();
+    state.fitted = true;
     renderTimeline();
   });
   $("zoom-recent").addEventListener("click", () => {
     state.domain = [Date.UTC(2023, 0, 1), Date.UTC(2027, 0, 1)];
+    state.fitted = false;
     renderTimeline();
   });
   let width = 0;
@@ -1205,7 +1284,7 @@ async function reloadAll() {
   const seq = ++reloadSeq;
   writeUrl();
   try {
-    const [ok, info] = await Promise.all([loadTimeline(), getJson("/views")]);
+    const [ok, info] = await Promise.all([loadTimeline(), getJson("/views"), loadJurisdictions()]);
     state.head = Math.max(state.head, info.log_position || 0);
     if (!ok || seq !== reloadSeq) return;
     state.notShown = 0;
