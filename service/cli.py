@@ -214,12 +214,17 @@ class Confidence(StrEnum):
 
 
 STATUS_VIEWS = ("active-export-controls", "goals")  # the views whose entries have a status
+# The sections of a materials/X answer, by the view whose entries they hold.
+MATERIAL_SECTIONS = {"controls": "active-export-controls", "funding": "funding", "goals": "goals"}
 
 
 @app.command()
 def at(
     day: Annotated[str, typer.Argument(help="valid date, YYYY-MM-DD")],
-    view: Annotated[str, typer.Argument(help="active-export-controls, funding, goals")],
+    view: Annotated[
+        str,
+        typer.Argument(help="active-export-controls, funding, goals, timeline or materials/X"),
+    ],
     known_at: Annotated[
         str | None, typer.Option(help="record time: ISO datetime, date or position=N")
     ] = None,
@@ -256,6 +261,12 @@ def at(
     if as_json:
         console.print_json(data=answer)
         return
+    if isinstance(answer["items"], dict):  # materials/X: one table per kind of entry
+        for section, rows in answer["items"].items():
+            entries = rows["items"] if isinstance(rows, dict) else rows  # funding has totals
+            shown = MATERIAL_SECTIONS.get(section, section)
+            console.print(_view_table(shown, {**answer, "items": entries}, f"{view}: {section}"))
+        return
     console.print(_view_table(view, answer))
 
 
@@ -270,10 +281,10 @@ class Column:
     justify: Literal["left", "right"] = "left"
 
 
-def _view_table(view: str, answer: dict[str, Any]) -> Table:
+def _view_table(view: str, answer: dict[str, Any], title: str | None = None) -> Table:
     columns = VIEW_COLUMNS.get(view, DEFAULT_COLUMNS)
     table = Table(
-        title=f"{view} on {answer['at']} as known at {answer['known_at']} "
+        title=f"{title or view} on {answer['at']} as known at {answer['known_at']} "
         f"(position {answer['position']})"
     )
     for column in columns:

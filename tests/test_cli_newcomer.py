@@ -1,4 +1,4 @@
-"""What a newcomer following the README runs into (issue 14), through the real entry point:
+"""What a newcomer following the README runs into, through the real entry point:
 `load` twice, `tail` without a server and across a restart, read-only commands run from the
 wrong folder, the CSV export, and `at` in an 80-column terminal."""
 

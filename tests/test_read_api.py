@@ -58,7 +58,7 @@ async def test_filter_by_type_and_jurisdiction(
 async def test_a_named_material_matches_case_insensitively(client: httpx.AsyncClient) -> None:
     lower = (await client.get("/events?material=graphite&limit=100")).json()["items"]
     upper = (await client.get("/events?material=GRAPHITE&limit=100")).json()["items"]
-    # 9 events list graphite itself; named materials match by word (issue 14, defect 9), so
+    # 9 events list graphite itself; named materials match by word, so
     # the 5 listing "natural graphite" (the four EU CRMA goals, the 2026 Section 301 tariff)
     # bear on graphite too.
     assert lower == upper and len(lower) == 14
@@ -66,7 +66,7 @@ async def test_a_named_material_matches_case_insensitively(client: httpx.AsyncCl
 
 async def test_a_policy_shows_its_state_and_history(client: httpx.AsyncClient) -> None:
     # Read on a day inside the suspension (2025-11-09 until 2026-11-27): the status is for a
-    # valid date now (issue 14, defect 6), and on today's date the suspension may be over.
+    # valid date now, and on today's date the suspension may be over.
     policy = (await client.get("/policies/cn-us-gagesb-2024?at=2025-12-01")).json()
     assert policy["kind"] == "export_control"
     assert policy["status"] == "suspended"

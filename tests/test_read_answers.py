@@ -1,4 +1,4 @@
-"""Issue 14: policy statuses by valid date, record-time hints, material matching, USD amounts,
+"""Policy statuses by valid date, record-time hints, material matching, USD amounts,
 derived ids and what min_confidence leaves out, through the HTTP API on the real store.
 
 Facts of the bundled real timeline used here (see service/data/README.md): clause 2 of No. 46
