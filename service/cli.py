@@ -264,7 +264,7 @@ def at(
     if isinstance(answer["items"], dict):  # materials/X: one table per kind of entry
         for section, rows in answer["items"].items():
             entries = rows["items"] if isinstance(rows, dict) else rows  # funding has totals
-            shown = MATERIAL_SECTIONS.get(section, section)
+            shown = MATERIAL_SECTIONS.get(str(section), str(section))
             console.print(_view_table(shown, {**answer, "items": entries}, f"{view}: {section}"))
         return
     console.print(_view_table(view, answer))

@@ -53,6 +53,19 @@ def record_time_hint(timeline: Timeline, known_at: str | None, position: int) ->
     return f"nothing was recorded by {known_at}; the log's first record time is {recorded}"
 
 
+def not_recorded(timeline: Timeline, what: str, known_at: str | None, position: int) -> ApiError:
+    """404 for ``what`` ("no event …") not recorded by ``known_at``, with the record-time hint
+    when that is why."""
+    when = f" by {known_at}" if known_at is not None else ""
+    hint = record_time_hint(timeline, known_at, position)
+    return ApiError(
+        404,
+        "not_found",
+        f"{what} was recorded{when}" + (f" ({hint})" if hint else ""),
+        [{"field": "known_at", "message": hint}] if hint else None,
+    )
+
+
 def parse_known_at(text: str) -> datetime | int:
     """``position=N`` -> N; an ISO date -> the end of that day (UTC); an ISO datetime (naive
     means UTC) -> itself."""

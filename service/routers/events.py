@@ -18,7 +18,13 @@ from service.body import parse, read_body, schema_ref
 from service.errors import ApiError, ErrorEnvelope
 from service.schemas import AppendAnswer, BatchAnswer, EventDetail, LogEntry, LogPage
 from service.view_filters import EventLogFilter
-from service.view_reads import MAX_PAGE, MAX_POSITION, parse_known_at, record_time_hint
+from service.view_reads import (
+    MAX_PAGE,
+    MAX_POSITION,
+    not_recorded,
+    parse_known_at,
+    record_time_hint,
+)
 
 router = APIRouter(tags=["events"])
 
@@ -205,14 +211,7 @@ def get_event(
         position = min(position, parsed if isinstance(parsed, int) else app.position_at(parsed))
     row = app.receipt(str(event_id))
     if row is None or row.position > position:
-        when = f" by {known_at}" if known_at is not None else ""
-        hint = record_time_hint(app, known_at, position)
-        raise ApiError(
-            404,
-            "not_found",
-            f"no event {event_id} was recorded{when}" + (f" ({hint})" if hint else ""),
-            [{"field": "known_at", "message": hint}] if hint else None,
-        )
+        raise not_recorded(app, f"no event {event_id}", known_at, position)
     [logged] = app.read_log(LogQuery(after=row.position - 1, limit=1))
     about = app.read_log(LogQuery(about=str(event_id), limit=1000, until_position=position))
     facts = [logged.fact, *(e.fact for e in about)]

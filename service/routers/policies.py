@@ -15,10 +15,10 @@ from projections.registry import VIEWS
 from projections.rows import PolicyFacts
 from projections.status import entry_on, status_on
 from service.auth import require_reader
-from service.errors import ApiError, ErrorEnvelope
+from service.errors import ErrorEnvelope
 from service.routers.events import entry
 from service.schemas import PolicyDetail, PolicyPage, PolicySummary
-from service.view_reads import MAX_POLICY_PAGE, parse_known_at, record_time_hint, today
+from service.view_reads import MAX_POLICY_PAGE, not_recorded, parse_known_at, today
 
 router = APIRouter(tags=["policies"], dependencies=[Depends(require_reader)])
 
@@ -96,14 +96,7 @@ def get_policy(
         else []
     )
     if not history:
-        when = f" as known at {known_at}" if known_at else ""
-        hint = record_time_hint(app, known_at, position)
-        raise ApiError(
-            404,
-            "not_found",
-            f"no policy {policy_id!r} is recorded{when}" + (f" ({hint})" if hint else ""),
-            [{"field": "known_at", "message": hint}] if hint else None,
-        )
+        raise not_recorded(app, f"no policy {policy_id!r}", known_at, position)
     policy = app.policy_at(policy_id, history[-1].version)
     state = policy.state
     on = at or today(now)
