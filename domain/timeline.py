@@ -318,6 +318,14 @@ class Timeline(Application[UUID]):
     def receipt(self, event_id: str) -> IndexRow | None:
         return self.index.receipts([event_id]).get(event_id)
 
+    def logged_event(self, event_id: str) -> LoggedEvent | None:
+        """One event as the log holds it, by its id (None when it is not recorded)."""
+        row = self.receipt(event_id)
+        if row is None:
+            return None
+        notification = self.index.notifications_at([row.position])
+        return self._logged(row, notification[0]) if notification else None
+
     def read_log(self, query: LogQuery) -> list[LoggedEvent]:
         rows = self.index.find(query)
         notifications = {n.id: n for n in self.index.notifications_at([r.position for r in rows])}

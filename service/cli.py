@@ -536,7 +536,7 @@ def export(
     retracts), whose row shows them."""
     from service.app import open_timeline
     from service.errors import ApiError
-    from service.exporter import logged_events, recorded_fact, write_csv, write_jsonl
+    from service.exporter import logged_events, write_csv, write_jsonl
     from service.view_reads import parse_known_at
 
     settings = Settings()
@@ -563,7 +563,7 @@ def export(
                         events,
                         out,
                         lambda: progress.advance(task),
-                        about=lambda event_id: recorded_fact(timeline, event_id),
+                        about=timeline.logged_event,
                         bom=output is not None if bom is None else bom,
                     )
         finally:

@@ -22,7 +22,7 @@ NOT_STORED = frozenset({"expected_version"})
 INHERITED = ("jurisdiction", "agency", "materials")
 BOM = "\ufeff"
 
-Lookup = Callable[[str], dict[str, Any] | None]
+Lookup = Callable[[str], LoggedEvent | None]  # an event by its id, as the log holds it
 
 
 def catalogue_columns() -> tuple[str, ...]:
@@ -47,16 +47,6 @@ def logged_events(timeline: Timeline, until_position: int) -> Iterator[LoggedEve
             return
         yield from page
         after = page[-1].position
-
-
-def recorded_fact(timeline: Timeline, event_id: str) -> dict[str, Any] | None:
-    """The event ``event_id`` as it was recorded (None when it is not)."""
-    receipt = timeline.receipt(event_id)
-    if receipt is None:
-        return None
-    query = LogQuery(after=receipt.position - 1, until_position=receipt.position, limit=1)
-    found = timeline.read_log(query)
-    return found[0].fact if found else None
 
 
 def write_jsonl(events: Iterator[LoggedEvent], out: TextIO, advance: Callable[[], None]) -> int:
@@ -115,7 +105,8 @@ def own_fields(fact: dict[str, Any], about: Lookup) -> dict[str, Any]:
     original = about(fact.get("corrects") or fact["retracts"])
     if original is None:
         return fact
-    return {k: None if k in INHERITED and v == original.get(k) else v for k, v in fact.items()}
+    kept = original.fact
+    return {k: None if k in INHERITED and v == kept.get(k) else v for k, v in fact.items()}
 
 
 def _cell(value: Any) -> Any:

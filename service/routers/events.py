@@ -209,10 +209,9 @@ def get_event(
     if known_at is not None:
         parsed = parse_known_at(known_at)
         position = min(position, parsed if isinstance(parsed, int) else app.position_at(parsed))
-    row = app.receipt(str(event_id))
-    if row is None or row.position > position:
+    logged = app.logged_event(str(event_id))
+    if logged is None or logged.position > position:
         raise not_recorded(app, f"no event {event_id}", known_at, position)
-    [logged] = app.read_log(LogQuery(after=row.position - 1, limit=1))
     about = app.read_log(LogQuery(about=str(event_id), limit=1000, until_position=position))
     facts = [logged.fact, *(e.fact for e in about)]
     current = effective_facts(facts)
