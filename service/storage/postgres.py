@@ -23,6 +23,7 @@ from service.storage import index_sql
 from service.storage.transient import retry_transient
 
 SCHEMA_LOCK = 7_421_100  # pg_advisory_xact_lock key held while creating tables
+TYPES_LOCK = 7_421_104  # pg_advisory_lock key held around the whole of the log's schema set-up
 
 _CREATE_INDEX = (
     """CREATE TABLE IF NOT EXISTS event_index (
@@ -65,6 +66,18 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
         super().__init__(*args, **kwargs)
         statements = (*_CREATE_INDEX, index_sql.CREATE_VERSIONS)
         self.sql_create_statements.extend(SQL(s).format() for s in statements)  # type: ignore[arg-type]
+
+    def create_table(self) -> None:
+        """As the library's, one process at a time: it creates its composite type in a
+        transaction of its own first, and two processes doing so at the same moment collide
+        on PostgreSQL's catalogue (a unique violation the library does not expect), which
+        failed the start of one of two workers now and then."""
+        with self.datastore.get_connection() as conn:
+            conn.execute("SELECT pg_advisory_lock(%s)", [TYPES_LOCK])
+            try:
+                super().create_table()
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(%s)", [TYPES_LOCK])
 
     def _create_table(self, curs: Cursor[DictRow]) -> None:
         create_tables_locked(curs)
