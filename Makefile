@@ -30,7 +30,7 @@ test: $(VENV)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@mkdir -p $(TEST_TMP)
-	@if $(BIN)/python -m tests.backend; then \
+	@if $(BIN)/python -m tests.support.backend; then \
 		POLICY_TIMELINE_TEST_BACKEND=postgres $(BIN)/python -m pytest --basetemp=$(TEST_TMP)/postgres \
 			> $(TEST_TMP)/postgres.log 2>&1 & postgres_half=$$!; \
 		echo "== the suite on SQLite (and on PostgreSQL alongside)"; \

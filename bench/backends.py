@@ -30,9 +30,9 @@ from bench import reads
 from bench.http_load import post_events
 from bench.report import table, write_section
 from bench.synthetic import openings, sequence
-from tests import backend
-from tests.server import CLI, running_server, server_env
-from tests.stream_client import wait_for_views
+from tests.support import backend
+from tests.support.server import CLI, running_server, server_env
+from tests.support.stream_client import wait_for_views
 
 ROUNDS = 3
 HTTP_EVENTS = 3000

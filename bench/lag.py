@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bench.http_load import Connection
 from bench.report import table, write_section
-from tests.server import running_server
+from tests.support.server import running_server
 
 RATE = 200
 SECONDS = 10

@@ -11,11 +11,10 @@ from typing import Any
 
 from bench.synthetic import sequence
 from domain.events import BATCH_ADAPTER
-from domain.timeline import Submission, Timeline
+from domain.timeline import Submission
 from projections.runner import Runner
-from service.app import tune_garbage_collector
-from service.projection_host import open_views
-from service.storage import application_env
+from service.bootstrap import open_timeline, tune_garbage_collector
+from service.storage.views import open_views
 
 WORK = Path(__file__).parent / "work"
 CHUNK = 10_000
@@ -36,7 +35,7 @@ def build(n: int, say: object = print) -> dict[str, Any]:
     for stale in WORK.glob(f"synthetic-{n}.db*"):
         stale.unlink()
     tune_garbage_collector()
-    timeline = Timeline(env=application_env(url(n)))
+    timeline = open_timeline(url(n))
     events = sequence(n, seed=n)
     started = time.perf_counter()
     for start in range(0, n, CHUNK):

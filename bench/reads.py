@@ -17,7 +17,7 @@ from pathlib import Path
 from bench import logs
 from bench.http_load import Connection
 from bench.report import table, write_section
-from tests.server import running_server
+from tests.support.server import running_server
 
 READS = 300
 

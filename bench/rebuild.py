@@ -10,12 +10,10 @@ import time
 
 from bench import logs
 from bench.report import table, write_section
-from domain.timeline import Timeline
 from projections.registry import VIEWS
 from projections.runner import Runner
-from service.app import tune_garbage_collector
-from service.projection_host import open_views
-from service.storage import application_env
+from service.bootstrap import open_timeline, tune_garbage_collector
+from service.storage.views import open_views
 
 ROUNDS = 3
 
@@ -27,7 +25,7 @@ def run() -> None:
         print(f"  synthetic log of {n:,} events", flush=True)
         built = logs.build(n)
         tune_garbage_collector()
-        timeline = Timeline(env=application_env(logs.url(n)))
+        timeline = open_timeline(logs.url(n))
         store = open_views(timeline)
         # Building the log projected it from position 0 into fresh slots: that is a rebuild,
         # so it counts as the first round (and the only one for the largest logs).

@@ -15,9 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 from bench.report import table, write_section
-from tests.private_postgres import private_cluster
-from tests.restart_checks import KEY, Writer, caught_up_within, log_event_ids, log_position
-from tests.server import running_server
+from tests.support.private_postgres import private_cluster
+from tests.support.restart_checks import KEY, Writer, caught_up_within, log_event_ids, log_position
+from tests.support.server import running_server
 
 RESTARTS = 10
 WRITERS = 4

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from bench.http_load import Connection
 from bench.report import table, write_section
-from tests.server import running_server
+from tests.support.server import running_server
 
 SECONDS = 10
 KEY = "bench-key"

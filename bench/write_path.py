@@ -33,7 +33,7 @@ from bench.report import table, write_section
 from bench.synthetic import openings
 from domain.events import EVENT_ADAPTER
 from domain.policy import Policy
-from tests.server import running_server
+from tests.support.server import running_server
 
 ROUNDS = 5
 RAW_EVENTS = 2000

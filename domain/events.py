@@ -74,6 +74,8 @@ def _decimal_string(value: str) -> str:
 
 
 # The lengths bound what is looked up; the validators give the helpful message.
+# How sure the recorded source is, from the most certain; reads leave out the less certain.
+Confidence = Literal["confirmed", "reported", "unverified"]
 Jurisdiction = Annotated[str, StringConstraints(max_length=8), AfterValidator(_jurisdiction)]
 Currency = Annotated[str, StringConstraints(max_length=8), AfterValidator(_currency)]
 Material = Annotated[str, StringConstraints(max_length=100), AfterValidator(_material)]
@@ -168,7 +170,7 @@ class EventBase(Model):
     sources: Annotated[list[Source], Field(min_length=1, max_length=MAX_LIST)]
     tags: Annotated[list[Name], Field(max_length=MAX_LIST)] = []
     date_precision: Literal["day", "month", "year"] = "day"
-    confidence: Literal["confirmed", "reported", "unverified"] = "confirmed"
+    confidence: Confidence = "confirmed"
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> EventBase:

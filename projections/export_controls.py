@@ -4,7 +4,7 @@ On day d a control is ``pending`` before it takes effect, ``in_force``, or ``sus
 suspension covers d (a suspension is ``[start, until)``, cut short by a reinstatement); from the
 day it is lifted it is ``lifted``, from its ``effective_until`` ``expired``. Reads show the
 first three unless asked for the others (ended entries are stored apart, see
-``store.ENDED``). Amendments change the control's scope from their own start day.
+``registry.ENDED``). Amendments change the control's scope from their own start day.
 """
 
 from __future__ import annotations
@@ -21,14 +21,14 @@ from projections.rows import (
     over_time,
     starts_on,
 )
+from projections.spec import Column, Filter, ViewSpec
 
-READ_BY_DATE = True
-NAME = "active-export-controls"
 CONSUMES = frozenset(
     {"ExportControlImposed", "ExportControlAmended", "ExportControlSuspended",
      "ExportControlReinstated", "ExportControlLifted", "EventCorrected", "EventRetracted"}
 )  # fmt: skip
 STATUSES = ("pending", "in_force", "suspended", "lifted", "expired")
+SHOWN = ("pending", "in_force", "suspended")
 SCOPE = ("materials", "hs_codes", "targets", "measure", "de_minimis_percent")
 
 
@@ -94,7 +94,8 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
             **built_from.on(d),
         }
 
-    change_days = [start, end, *(starts_on(a) for a in amendments)]
+    # A lift after an expiry still changes the status (expired -> lifted) on its day.
+    change_days = [start, end, lifted, *(starts_on(a) for a in amendments)]
     for suspended, resumed in suspensions:
         change_days += [suspended, resumed]
     first = min(day(imposed["announced_on"]) or start, start)
@@ -118,3 +119,46 @@ def _suspensions(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+SPEC = ViewSpec(
+    name="active-export-controls",
+    title="Active export controls",
+    consumes=CONSUMES,
+    rows=rows,
+    affects_from=affects_from,
+    read_doc="Export controls that bind or will bind on ``at``: ``pending`` (not yet in effect),\n"
+    "``in_force`` or ``suspended``, as the timeline told it at ``known_at``. Ask for\n"
+    "``status=lifted`` or ``status=expired`` to see controls that had ended by ``at``.",
+    filters=(
+        Filter("material", match="material"),
+        Filter("jurisdiction"),
+        Filter("target", match="contains", field="targets"),
+        Filter("measure"),
+        Filter("status", choices=STATUSES, shown=SHOWN, description="default: " + ", ".join(SHOWN)),
+    ),
+    columns=(
+        Column("policy_id", "policy_id"),
+        Column("status", "status"),
+        Column("suspended to", "suspended_until"),
+        Column(
+            "export control",
+            "title",
+            wraps=True,
+            details=(
+                ("jurisdiction", "{}"),
+                ("measure", "{}"),
+                ("effective_from", "from {}"),
+                ("materials", "{}"),
+                ("targets", "targets {}"),
+            ),
+        ),
+    ),
+    kind="export_control",
+    statuses=STATUSES,
+    ended=frozenset({"lifted", "expired"}),
+    material_section="controls",
+    read_operation="active_export_controls",
+    stream_operation="export_control_stream",
+    label="ExportControls",
+)

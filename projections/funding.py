@@ -21,13 +21,11 @@ from projections.rows import (
     over_time,
     starts_on,
 )
+from projections.spec import Column, Filter, ViewSpec
 
-READ_BY_DATE = True
-NAME = "funding"
 CONSUMES = frozenset(
     {"FundingCommitted", "FundingRevised", "FundingCancelled", "EventCorrected", "EventRetracted"}
 )
-GROUP_BY = ("jurisdiction", "agency", "recipient", "material", "mechanism")
 
 
 affects_from = follow_up_start
@@ -83,3 +81,51 @@ def _figure(fact: dict[str, Any]) -> dict[str, Any]:
     if amount_usd is None and amount is not None and amount.get("currency") == "USD":
         amount_usd = amount["value"]
     return {"amount": amount, "amount_usd": amount_usd}
+
+
+def _agency_to_recipient(item: dict[str, Any]) -> str:
+    recipient = item.get("recipient")
+    return str(item["agency"]) + (f" → {recipient}" if recipient else "")
+
+
+SPEC = ViewSpec(
+    name="funding",
+    title="Funding committed",
+    consumes=CONSUMES,
+    rows=rows,
+    affects_from=affects_from,
+    read_doc="Funding committed on ``at``: commitments (default), totals ``group_by`` a field, "
+    "or a\n"
+    "cumulative monthly ``series``. ``total_usd`` adds ``amount_usd`` (an amount in USD is its\n"
+    "own); commitments without one are left out of it and counted in ``unpriced``. By\n"
+    "``material``, each row totals what ``material=<that material>`` would; a commitment naming\n"
+    "several materials counts in full under each, so the rows do not add up to the total. Each\n"
+    "month of a series has its own ``left_out_by_min_confidence``.",
+    filters=(
+        Filter("material", match="material"),
+        Filter("jurisdiction"),
+        Filter("agency"),
+        Filter("recipient"),
+        Filter("mechanism"),
+    ),
+    columns=(
+        Column("policy_id", "policy_id"),
+        Column("USD", "amount_usd", justify="right"),
+        Column("committed", "committed_on"),
+        Column(
+            "agency → recipient",
+            "agency",
+            wraps=True,
+            cell=_agency_to_recipient,
+            details=(("jurisdiction", "{}"), ("mechanism", "{}"), ("materials", "{}")),
+        ),
+    ),
+    kind="funding",
+    default_status="committed",
+    group_by=("jurisdiction", "agency", "recipient", "material", "mechanism"),
+    totals=True,
+    series=True,
+    material_section="funding",
+    read_operation="funding_view",
+    stream_operation="funding_stream",
+)

@@ -25,13 +25,14 @@ from projections.rows import (
     over_time,
     starts_on,
 )
+from projections.spec import Column, Filter, ViewSpec
 
-READ_BY_DATE = True
-NAME = "goals"
 CONSUMES = frozenset(
     {"SelfSufficiencyGoalSet", "GoalProgressReported", "GoalRevised", "GoalAbandoned",
      "EventCorrected", "EventRetracted"}
 )  # fmt: skip
+STATUSES = ("active", "met", "missed", "deadline_passed", "abandoned")
+SHOWN = ("active", "met", "missed", "deadline_passed")
 TERMS = ("metric", "target_percent", "comparator", "target_description", "deadline")
 
 
@@ -139,3 +140,51 @@ def _on_track(
     progress = min(max((when - origin).days / span, 0.0), 1.0)
     expected = base + (target - base) * progress
     return _meets(latest["value_percent"], expected, terms["comparator"])
+
+
+def target_in_words(item: dict[str, Any]) -> str:
+    """The target as the goal states it: "≤ 65 %" is another goal than "≥ 65 %"."""
+    percent = item.get("target_percent")
+    if percent is None:
+        return "qualitative"
+    sign = "≤" if item.get("comparator") == "at_most" else "≥"
+    shown = int(percent) if percent == int(percent) else percent  # 65, not 65.0; 12.5 stays
+    return f"{sign} {shown} %"
+
+
+SPEC = ViewSpec(
+    name="goals",
+    title="Self-sufficiency goals",
+    consumes=CONSUMES,
+    rows=rows,
+    affects_from=affects_from,
+    read_doc="Self-sufficiency goals on ``at`` with their latest progress and status (see the\n"
+    "``projections.goals`` docstring for how ``on_track`` is computed).",
+    filters=(
+        Filter("material", match="material"),
+        Filter("jurisdiction"),
+        Filter("status", choices=STATUSES, shown=SHOWN, description="default: all but abandoned"),
+    ),
+    columns=(
+        Column("policy_id", "policy_id"),
+        Column("status", "status"),
+        Column("target", "target_percent", cell=target_in_words),
+        Column(
+            "metric",
+            "metric",
+            wraps=True,
+            details=(
+                ("target_description", "{}"),
+                ("deadline", "by {}"),
+                ("on_track", "on track|not on track"),
+                ("jurisdiction", "{}"),
+            ),
+        ),
+    ),
+    kind="goal",
+    statuses=STATUSES,
+    ended=frozenset({"abandoned"}),
+    material_section="goals",
+    read_operation="goals_view",
+    stream_operation="goal_stream",
+)

@@ -8,7 +8,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Any
+from typing import Any, get_args
+
+from domain.events import Confidence
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,8 @@ REWRITES = frozenset(
      "EnforcementActionLaunched", "PolicyAnnounced", "EventCorrected", "EventRetracted"}
 )  # fmt: skip
 
-CONFIDENCE_RANK = {"unverified": 0, "reported": 1, "confirmed": 2}
+# From the least certain: a filter's min_confidence admits its rank and above.
+CONFIDENCE_RANK = {name: rank for rank, name in enumerate(reversed(get_args(Confidence)))}
 
 
 class Provenance:

@@ -23,9 +23,9 @@ from domain import materials
 from domain.lifecycle import effective_facts
 from domain.log_index import LogQuery
 from domain.timeline import Timeline
+from projections.ports import Slot, StoredRow, ViewStorage, WriteBatch
 from projections.registry import VIEWS
 from projections.rows import PolicyFacts, Row
-from projections.store import Slot, StoredRow, ViewStorage, WriteBatch
 
 BATCH = 500
 POLICY_CACHE = 20_000
@@ -134,7 +134,7 @@ class Runner:
         """Apply events as they arrive: woken by ``wake`` (set by this process's writer) or
         every ``poll`` seconds (events written by other processes); ``after_pass`` is called
         after each pass that reached the store. A failure is raised to the caller, which
-        starts again after :meth:`reset` (``service.workers`` does, after a pause)."""
+        starts again after :meth:`reset` (``service.runtime.workers`` does, after a pause)."""
         while not stop.is_set():
             applied = self.run_once()
             after_pass()
@@ -168,7 +168,7 @@ class Runner:
         )
         for slot in slots:
             view = VIEWS[slot.view]
-            if view.CONSUMES and fact["type"] not in view.CONSUMES:
+            if view.consumes and fact["type"] not in view.consumes:
                 continue
             key = (slot.slot, policy_id)
             current = pending.get(key)

@@ -7,12 +7,12 @@ stores, so ``GET /policies`` can never disagree with a view read at the same log
   (``active-export-controls``);
 * a funding commitment: ``committed`` while the ``funding`` view counts it, ``cancelled``
   from the day a cancellation takes effect;
-* a goal: ``active``, ``met``, ``missed``, ``deadline_passed`` or ``abandoned`` (``goals``).
+* a goal: ``active``, ``met``, ``missed``, ``deadline_passed`` or ``abandoned`` (``goals``);
+* any other kind with a view (``spec.kind``): that view's ``status`` field.
 
 Kinds without a view follow the same rules, valid time starting at ``effective_from`` (or
-``announced_on``): a tariff is ``pending``, ``in_force``, ``lifted`` or ``expired`` like a
-control; an enforcement action ``pending``, ``ongoing`` or ``concluded``; any other
-announcement ``announced``. On a day before the policy was announced (and before it took
+``announced_on``): an enforcement action is ``pending``, ``ongoing`` or ``concluded``; any
+other announcement ``announced``. On a day before the policy was announced (and before it took
 effect) every kind is ``not_announced``: the views hold no entry for it then.
 """
 
@@ -22,11 +22,10 @@ from datetime import date
 from typing import Any
 
 from domain.lifecycle import OPENING_KIND
-from projections import export_controls, funding, goals
+from projections.registry import VIEW_OF_KIND
 from projections.rows import PolicyFacts, Row, day, starts_on
 
 NOT_ANNOUNCED = "not_announced"
-VIEW_OF_KIND = {"export_control": export_controls, "funding": funding, "goal": goals}
 
 
 def status_on(kind: str, policy: PolicyFacts, on: date) -> str:
@@ -37,7 +36,7 @@ def status_on(kind: str, policy: PolicyFacts, on: date) -> str:
     if view is not None:
         entry = entry_on(view.rows(policy), on)
         if entry is not None:
-            return str(entry.get("status", "committed"))
+            return str(entry.get("status", view.default_status))
         if kind == "funding" and _ended_by(facts, "FundingCancelled", on):
             return "cancelled"
         return NOT_ANNOUNCED
@@ -46,13 +45,6 @@ def status_on(kind: str, policy: PolicyFacts, on: date) -> str:
     opened = [f for f in facts if f["type"] in OPENING_KIND][-1]
     if on < min(starts_on(opened), day(opened["announced_on"]) or starts_on(opened)):
         return NOT_ANNOUNCED
-    if kind == "tariff":
-        if _ended_by(facts, "TariffLifted", on):
-            return "lifted"
-        until = day(opened.get("effective_until"))
-        if until is not None and on >= until:
-            return "expired"
-        return "pending" if on < starts_on(opened) else "in_force"
     if kind == "enforcement":
         if _ended_by(facts, "EnforcementActionConcluded", on):
             return "concluded"

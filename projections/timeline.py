@@ -8,10 +8,7 @@ from datetime import date
 from typing import Any
 
 from projections.rows import PolicyFacts, Row, day
-
-READ_BY_DATE = False
-NAME = "timeline"
-CONSUMES: frozenset[str] = frozenset()  # every type: the timeline shows all events
+from projections.spec import Column, Filter, ViewSpec
 
 
 def affects_from(fact: dict[str, Any]) -> date | None:
@@ -36,3 +33,26 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
         sort_key = f"{fact['announced_on']}:{position:012d}"
         out.append(Row(fact["event_id"], announced, None, body, sort_key))
     return out
+
+
+SPEC = ViewSpec(
+    name="timeline",
+    title="Timeline",
+    consumes=frozenset(),  # every type: the timeline shows all events
+    rows=rows,
+    affects_from=affects_from,
+    read_doc="Events in valid-time order (``announced_on``, then position), as corrected at\n"
+    "``known_at``; retracted events are left out.",
+    filters=(
+        Filter("from_", match="announced_from", alias="from", description="announced on or after"),
+        Filter("to", match="announced_to", description="announced before (exclusive)"),
+        Filter("jurisdiction"),
+        Filter("material", match="material"),
+        Filter("type", match="event_type"),
+    ),
+    columns=(Column("policy_id", "policy_id"), Column("title", "title", wraps=True)),
+    read_by_date=False,
+    searchable=True,
+    read_operation="timeline_view",
+    stream_operation="timeline_stream",
+)

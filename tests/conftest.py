@@ -1,24 +1,26 @@
-"""Shared fixtures: a real SQLite store per test, the app through httpx's ASGI transport, and
-the bundled real timeline."""
+"""Fixtures shared by the rooms: a real store per test (SQLite, or PostgreSQL in the
+PostgreSQL half), the app through httpx's ASGI transport, and the bundled real timeline.
+
+The application is imported inside the fixtures that need it, so that tests/unit and
+tests/store collect without importing the HTTP app."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from service.app import create_app
-from service.loader import bundled_timeline
-from service.settings import Settings
-from tests.backend import BACKEND, database_url, drop_created
+from tests.support.backend import BACKEND, database_url, drop_created
+from tests.support.bodies import ADMIN_KEY
 
-ADMIN_KEY = "test-admin-key"
-AUTH = {"Authorization": f"Bearer {ADMIN_KEY}"}
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from service.settings import Settings
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -40,6 +42,8 @@ def _drop_test_databases() -> Iterator[None]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
+    from service.settings import Settings
+
     return Settings(
         database_url=database_url(tmp_path),
         admin_key=ADMIN_KEY,
@@ -52,12 +56,16 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def real_events() -> list[dict[str, Any]]:
     """The bundled real timeline, one dict per event, in file order."""
+    from service.bulk.loader import bundled_timeline
+
     with bundled_timeline().open(encoding="utf-8") as lines:
         return [json.loads(line) for line in lines if line.strip()]
 
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    from service.http.app import create_app
+
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application
@@ -77,35 +85,13 @@ def empty_settings(settings: Settings) -> Settings:
 
 @pytest.fixture
 async def empty_client(empty_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    from service.http.app import create_app
+
     application = create_app(empty_settings)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://timeline") as c:
             yield c
-
-
-def made_up_control(**overrides: Any) -> dict[str, Any]:
-    """A made-up export control (not a real policy), for tests that need one to change."""
-    body: dict[str, Any] = {
-        "type": "ExportControlImposed",
-        "policy_id": "xx-madeup-control",
-        "jurisdiction": "CN",
-        "agency": "MOFCOM",
-        "title": "Made-up test control on dysprosium",
-        "announced_on": "2025-04-04",
-        "materials": ["dysprosium"],
-        "sources": [{"title": "made-up test source", "url": None}],
-        "measure": "licence_required",
-    }
-    body.update(overrides)
-    return body
-
-
-def made_up_follow_up(kind: str, **overrides: Any) -> dict[str, Any]:
-    body = made_up_control(type=kind, title=f"Made-up {kind}")
-    del body["measure"]
-    body.update(overrides)
-    return body
 
 
 @pytest.fixture

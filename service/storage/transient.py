@@ -2,7 +2,7 @@
 
 Reads of the event index retry them a few times within about three seconds
 (:func:`retry_transient`); what still fails is answered ``503`` with ``Retry-After`` by the
-API (``service.errors``), never ``500``. After a PostgreSQL restart every idle pooled
+API (``service.http.errors``), never ``500``. After a PostgreSQL restart every idle pooled
 connection is dead though the pool cannot tell yet: :func:`discard_broken` has the pool
 check them all and drop the dead ones, so that the next attempt gets a live connection
 instead of the next dead one.
