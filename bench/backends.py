@@ -5,7 +5,7 @@ For each backend, on a fresh store (bundled timeline not loaded), against a real
 
 * POST /events from 32 keep-alive connections, 3,000 SYNTHETIC openings (median of 3 rounds);
 * POST /events/batch with 10,000 events per request (median of 3);
-* ``policy-timeline rebuild`` of all four views over the 39,000 events then stored;
+* ``policy-timeline rebuild`` of every view over the 39,000 events then stored;
 * as-of and current-state reads of ``active-export-controls`` (as in ``bench.reads``), 300 of
   each, at that size;
 * POST /events as above with ``serve --workers 1, 2, 4`` (one of the workers projects).
@@ -102,7 +102,7 @@ def run() -> None:
     for label, key, unit in (
         ("POST /events, 32 clients", "single", "events/s"),
         ("POST /events/batch, 10,000 per request", "batch", "events/s"),
-        ("rebuild, all four views", "rebuild", "events/s"),
+        ("rebuild, all views", "rebuild", "events/s"),
         ("current-state read p95", "current p95", "ms"),
         ("as-of read p95", "as-of p95", "ms"),
         ("POST /events, serve --workers 1", "workers 1", "events/s"),

@@ -1,4 +1,4 @@
-"""Rebuild throughput: events per second from the log into all four views, rebuilt from
+"""Rebuild throughput: events per second from the log into every view, rebuilt from
 position 0 into new slots (what `policy-timeline rebuild` does), on synthetic logs of 100k and
 1M events (``bench.logs``). Set BENCH_REBUILD_SIZES to change the sizes."""
 

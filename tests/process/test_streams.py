@@ -30,7 +30,8 @@ from tests.support.stream_client import Message, Subscriber, check_view_messages
 KEY = "stream-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 
-# (stream path, filter): 20 subscribers over the four views and the raw log.
+# (stream path, filter): 20 subscribers over the views the synthetic log fills and the raw log
+# (it holds no tariffs: test_tariffs_stream.py follows those).
 FILTERS: list[tuple[str, dict[str, Any]]] = [
     ("active-export-controls", {}),
     ("active-export-controls", {"material": "Dy"}),
