@@ -40,13 +40,7 @@ def refusal(error: AppendError, *, in_batch: bool = False) -> ApiError:
 
 
 def answer(result: Appended) -> AppendAnswer:
-    return AppendAnswer(
-        event_id=result.event_id,
-        policy_id=result.policy_id,
-        version=result.version,
-        position=result.position,
-        recorded_at=result.recorded_at,
-    )
+    return AppendAnswer(**_answer_dict(result))
 
 
 @router.post(
