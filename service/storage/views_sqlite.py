@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from eventsourcing.persistence import Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from projections.ports import (
@@ -118,7 +118,14 @@ class ViewStore(SQLiteTrackingRecorder):
                 c.execute("SELECT name FROM sqlite_master WHERE name = 'tracking'")
                 if c.fetchone() is not None:
                     c.execute("DELETE FROM tracking WHERE application_name LIKE 'view-slot-%'")
-        super().create_table()
+        try:
+            super().create_table()
+        except IntegrityError:
+            # The library checks for its tracking table's layout record, then writes it, in
+            # two transactions: processes starting at once both write it and all but one fail
+            # (a worker of `serve --workers 2` then failed to start). The record is there now,
+            # written by another process; a second look finds it and writes nothing.
+            super().create_table()
 
     # --- slots ---------------------------------------------------------------------------------
 
