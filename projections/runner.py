@@ -20,15 +20,25 @@ from typing import Any
 from eventsourcing.persistence import Notification
 
 from domain import materials
-from domain.lifecycle import effective_facts
+from domain.lifecycle import ABOUT_EVENTS, effective_facts
 from domain.log_index import LogQuery
 from domain.timeline import Timeline
 from projections.ports import Slot, StoredRow, ViewStorage, WriteBatch
 from projections.registry import VIEWS
 from projections.rows import PolicyFacts, Row
 
-BATCH = 500
-POLICY_CACHE = 20_000
+BATCH = 500  # events per transaction while following the log (a commit's latency)
+# A rebuild has no reader waiting on each commit: larger transactions measured 2,380 -> 2,680
+# events/s on a 20k-event log (medians of 3; 2,000 and 5,000 alike).
+REBUILD_BATCH = 5_000
+# Policies whose facts, and (slot, policy) pairs whose current rows, are kept in memory between
+# their events; the rest are read back from the store when their next event comes. Both are
+# bounded: a rebuild of a 1M-event log (~94k policies) would otherwise hold every policy's facts
+# and every view's rows at once. On the 100k-event synthetic log (9.4k policies) a rebuild
+# peaked at 781 MiB with rows unbounded and 20k policies; at these sizes, 457 MiB, at the same
+# speed (2,830 against 2,860 events/s, one run each).
+POLICY_CACHE = 5_000
+ROWS_CACHE = 10_000
 
 
 @dataclass
@@ -36,6 +46,7 @@ class _Known:
     """A policy's stored facts as read so far, with where and when each was recorded."""
 
     facts: list[dict[str, Any]] = field(default_factory=list)
+    effective: list[dict[str, Any]] = field(default_factory=list)  # effective_facts(facts)
     positions: dict[str, int] = field(default_factory=dict)
     recorded_at: dict[str, str] = field(default_factory=dict)
 
@@ -49,13 +60,25 @@ class Runner:
     (re-read before each batch, so a rebuild activated by any process is picked up); with
     ``slots`` it builds just those (a rebuild). Each slot keeps its own position."""
 
-    def __init__(self, timeline: Timeline, store: ViewStorage, slots: list[Slot] | None = None):
+    def __init__(
+        self,
+        timeline: Timeline,
+        store: ViewStorage,
+        slots: list[Slot] | None = None,
+        *,
+        policy_cache: int = POLICY_CACHE,
+        rows_cache: int = ROWS_CACHE,
+    ) -> None:
         self.timeline = timeline
+        self.policy_cache = policy_cache
+        self.rows_cache = rows_cache
+        self.batch = BATCH if slots is None else REBUILD_BATCH
         self.store = store
         self._fixed = slots
         self.slots: list[Slot] = list(slots) if slots is not None else []
         self._known: OrderedDict[str, _Known] = OrderedDict()
-        self._current: dict[tuple[int, str], list[StoredRow]] = {}
+        self._current: OrderedDict[tuple[int, str], list[StoredRow]] = OrderedDict()
+        self._evicted: set[tuple[int, str]] = set()  # left _current; ask the store for them
         self._next_local = -1
         self._positions: dict[int, int] | None = None  # slot -> position, as last written
         # Slots this runner builds from empty: every row they hold passed through _current, so
@@ -76,8 +99,9 @@ class Runner:
             self.slots = active
         return self.slots
 
-    def run_once(self, limit: int = BATCH) -> int:
-        """Apply the next events (at most ``limit``); return how many were read."""
+    def run_once(self, limit: int | None = None) -> int:
+        """Apply the next events (at most ``limit``, default the runner's batch); return how
+        many were read."""
         slots = self._slots()
         if self._positions is None:
             # Read once, then kept as written; a stale copy (another runner moved a slot on)
@@ -87,7 +111,7 @@ class Runner:
         if not positions:
             return 0
         notifications = self.timeline.recorder.select_notifications(
-            start=min(positions.values()), limit=limit, inclusive_of_start=False
+            start=min(positions.values()), limit=limit or self.batch, inclusive_of_start=False
         )
         if not notifications:
             return 0
@@ -111,6 +135,10 @@ class Runner:
                 StoredRow(assigned.get(r.id, r.id), r.entity, r.valid_from, r.valid_until, r.body)
                 for r in rows
             ]
+            self._current.move_to_end(key)
+        while len(self._current) > self.rows_cache:
+            evicted, _ = self._current.popitem(last=False)
+            self._evicted.add(evicted)
         for listener in self.listeners:
             listener()
         return len(notifications)
@@ -161,11 +189,15 @@ class Runner:
         policy_id = fact["policy_id"]
         known = self._facts_before(policy_id, notification)
         known.facts.append(fact)
+        if fact["type"] in ABOUT_EVENTS:
+            known.effective = effective_facts(known.facts)
+        else:
+            # An event that corrects or retracts nothing only adds itself: no need to apply
+            # every correction again (that copy of each fact was 6 % of a rebuild).
+            known.effective.append(fact)
         known.positions[fact["event_id"]] = notification.id
         known.recorded_at[fact["event_id"]] = event.timestamp.isoformat()  # type: ignore[attr-defined]
-        policy = PolicyFacts(
-            policy_id, effective_facts(known.facts), known.positions, known.recorded_at
-        )
+        policy = PolicyFacts(policy_id, list(known.effective), known.positions, known.recorded_at)
         for slot in slots:
             view = VIEWS[slot.view]
             if view.consumes and fact["type"] not in view.consumes:
@@ -176,7 +208,7 @@ class Runner:
                 current = self._current.get(key)
             if current is None:
                 current = (
-                    [] if slot.slot in self._from_empty
+                    [] if slot.slot in self._from_empty and key not in self._evicted
                     else self.store.current_rows(slot, policy_id)
                 )  # fmt: skip
             since = view.affects_from(fact)
@@ -227,14 +259,16 @@ class Runner:
                     known.positions[row.event_id] = row.position
                     known.recorded_at[row.event_id] = row.recorded_at.isoformat()
             known.facts = list(policy.facts)
+            known.effective = effective_facts(known.facts)
         self._known[policy_id] = known
-        if len(self._known) > POLICY_CACHE:
+        if len(self._known) > self.policy_cache:
             self._known.popitem(last=False)
         return known
 
     def _forget(self) -> None:
         self._known.clear()
         self._current.clear()
+        self._evicted.clear()
         self._positions = None
         self._from_empty.clear()
 
