@@ -76,15 +76,19 @@ def sequence(
     """n events forming a valid history. About ``live_target`` policies are open at any time:
     new ones open while fewer are, and each open one ends after a while (lifted, cancelled,
     abandoned), so the number of entries a view holds on any day stays bounded however long
-    the log grows. The calendar advances one day every ten events from ``start``."""
+    the log grows. The calendar advances one day every ten events from ``start`` (more for a
+    log so long that ten a day would pass 2180: event dates must lie before 2200, and a goal's
+    deadline is up to six years after it is set)."""
     rng = random.Random(seed)
     events: list[dict[str, Any]] = []
     live: list[dict[str, Any]] = []  # {"id", "kind", "suspended_until", "events"}
     day = start
+    days = (date(2180, 1, 1) - start).days
+    per_day = max(10, -(-n // days))  # 10 for up to ~580k events from 2020
     serial = 0
     while len(events) < n:
         serial += 1
-        if serial % 10 == 0:
+        if serial % per_day == 0:
             day += timedelta(days=1)
         opening = rng.random() < (0.5 if len(live) < live_target else 0.05)
         if opening or not live:
