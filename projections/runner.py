@@ -35,8 +35,8 @@ REBUILD_BATCH = 5_000
 # their events; the rest are read back from the store when their next event comes. Both are
 # bounded: a rebuild of a 1M-event log (~94k policies) would otherwise hold every policy's facts
 # and every view's rows at once. On the 100k-event synthetic log (9.4k policies) a rebuild
-# peaked at 781 MiB with rows unbounded and 20k policies; at these sizes, 457 MiB, at the same
-# speed (2,830 against 2,860 events/s, one run each).
+# peaked at 681 MiB with every policy's rows and facts kept; at these sizes, 457 MiB, at the
+# same speed (2,830 against 2,860 events/s, one run each); a 1M-event rebuild peaked at 502 MiB.
 POLICY_CACHE = 5_000
 ROWS_CACHE = 10_000
 
