@@ -35,10 +35,6 @@ RETRY_AFTER_SECONDS = 2
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def is_transient(error: BaseException) -> bool:
-    return isinstance(error, TRANSIENT)
-
-
 def discard_broken(datastore: Any) -> None:
     """Drop the pooled connections a database restart broke (PostgreSQL; nothing to do for
     SQLite, whose connections are files)."""

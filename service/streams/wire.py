@@ -12,6 +12,7 @@ from sse_starlette import ServerSentEvent
 
 from domain.timeline import LoggedEvent
 from service.queries.filters import ItemFilter, LogFilter
+from service.queries.log import entry
 from service.streams.steps import LOG, Point, Step
 
 Filter = ItemFilter | LogFilter
@@ -24,13 +25,8 @@ class Message:
 
 
 def log_entry(event: LoggedEvent) -> dict[str, Any]:
-    return {
-        "position": event.position,
-        "version": event.version,
-        "recorded_at": event.recorded_at.isoformat().replace("+00:00", "Z"),
-        "recorded_by": event.recorded_by,
-        "event": event.fact,
-    }
+    """The log entry as ``GET /events`` gives it, its record time as JSON text."""
+    return {**entry(event), "recorded_at": event.recorded_at.isoformat().replace("+00:00", "Z")}
 
 
 def render(step: Step, chosen: Filter) -> Message | None:
