@@ -50,19 +50,24 @@ class Principal:
 class Keyring:
     """The keys of the store, cached. A supervised worker re-reads them every
     ``REFRESH_SECONDS``; a key not in the cache re-reads at once (at most every
-    ``MISS_REFRESH_SECONDS``), so a key made by another process works straight away."""
+    ``MISS_REFRESH_SECONDS``), so a key made by another process works straight away.
+
+    The miss throttle counts only re-reads made for misses: a background re-read that ran just
+    before another process committed a key must not stop that key's first request from
+    re-reading."""
 
     def __init__(self, store: KeyStore, env_admin_key: str | None = None) -> None:
         self.store = store
         self._env_admin = digest(env_admin_key) if env_admin_key else None
         self._keys: dict[str, KeyRecord] = {}
-        self._read_at = float("-inf")
+        self._missed_at = float("-inf")
         self.refresh()
         self.worker = Worker("key-refresher", self._keep_fresh)
 
-    def refresh(self) -> None:
-        self._keys = {record.digest: record for record in self.store.records()}
-        self._read_at = time.monotonic()
+    def refresh(self) -> dict[str, KeyRecord]:
+        keys = {record.digest: record for record in self.store.records()}
+        self._keys = keys
+        return keys
 
     def _keep_fresh(self, worker: Worker) -> None:
         while not worker.stopping.wait(REFRESH_SECONDS):
@@ -76,13 +81,14 @@ class Keyring:
         if self._env_admin is not None and hmac.compare_digest(key_digest, self._env_admin):
             return Principal(BOOTSTRAP_ADMIN, "admin")
         record = self._keys.get(key_digest)
-        if record is None and time.monotonic() - self._read_at > MISS_REFRESH_SECONDS:
+        if record is None and time.monotonic() - self._missed_at > MISS_REFRESH_SECONDS:
+            self._missed_at = time.monotonic()
             try:
-                self.refresh()
+                # its own answer, not self._keys, which a background re-read that began
+                # before the key was committed may overwrite meanwhile
+                record = self.refresh().get(key_digest)
             except Exception:  # the database is away: answer from the keys last read
                 log.warning("could not re-read API keys; using those read before", exc_info=True)
-                self._read_at = time.monotonic()
-            record = self._keys.get(key_digest)
         if record is None or not hmac.compare_digest(record.digest, key_digest):
             return None
         if record.revoked_at is not None:
