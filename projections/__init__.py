@@ -9,14 +9,16 @@ belongs to; rows that changed are closed at p and their replacements open at p. 
 deleted, so "what did the timeline say at position P about day D" is the set of rows whose
 record interval contains P and whose valid interval contains D.
 
-That is a stabbing query on two intervals, answered by an SQLite R*Tree (``rtree_i32``) of
-(record interval, valid interval) per view slot (live and ended entries in separate trees): its
-cost grows with the log's size only as a tree depth, not with the number of versions, so an
-as-of read costs what a current read costs. The timeline view, read in date order rather than
-at one date, is paged through a B-tree on (slot, sort key) instead.
+That is a stabbing query on two intervals. The SQLite store answers it with R*Trees
+(``rtree_i32``) per view slot, current rows apart from closed ones and live entries apart from
+ended ones, so that a read as known now touches only current rows, and an as-of read's cost
+depends on the rows that answer it more than on the log's length
+(``service/storage/views_sqlite.py``); the PostgreSQL store with GiST indexes. The timeline
+view, read in date order rather than at one date, is paged through a B-tree on (slot, sort key)
+instead.
 
 Each view is one module that names the event types it consumes and turns a policy's events
 (as corrected, retractions left out) into rows; ``registry.VIEWS`` lists them. The runner
 (``runner.py``) applies each event to each view exactly once, writing the rows and the view's
-tracking position in one transaction (``store.py``).
+tracking position in one transaction (the ``ViewStorage`` port, ``ports.py``).
 """

@@ -10,7 +10,7 @@ it between the subscribers that asked for the same thing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from domain import materials
@@ -21,7 +21,6 @@ from projections.spec import ViewSpec
 from service.queries.problems import invalid
 
 CONFIDENCES = tuple(CONFIDENCE_RANK)  # from the least certain
-LEAST_CERTAIN = CONFIDENCES[0]
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,17 @@ class ItemFilter:
     announced_before: str = "~"
 
     def admits(self, item: dict[str, Any]) -> bool:
-        if self.keys and not bears_on(item, self.keys):
-            return False
-        if (
+        return self.certain_enough(item) and self.admits_but_confidence(item)
+
+    def certain_enough(self, item: dict[str, Any]) -> bool:
+        return (
             CONFIDENCE_RANK[item.get("confidence", "confirmed")]
-            < CONFIDENCE_RANK[self.min_confidence]
-        ):
+            >= CONFIDENCE_RANK[self.min_confidence]
+        )
+
+    def admits_but_confidence(self, item: dict[str, Any]) -> bool:
+        """Whether every part of the filter but ``min_confidence`` admits ``item``."""
+        if self.keys and not bears_on(item, self.keys):
             return False
         if any(item.get(name) not in values for name, values in self.equals):
             return False
@@ -85,12 +89,18 @@ def select_counted(
     items: list[dict[str, Any]], chosen: ItemFilter
 ) -> tuple[list[dict[str, Any]], int]:
     """The items ``chosen`` admits, in ``policy_id`` order, and how many more it would admit
-    but for ``min_confidence`` (the items it left out only for being less certain)."""
-    kept = select(items, chosen)
-    if chosen.min_confidence == LEAST_CERTAIN:
-        return kept, 0
-    any_confidence = replace(chosen, min_confidence=LEAST_CERTAIN)
-    return kept, sum(1 for item in items if any_confidence.admits(item)) - len(kept)
+    but for ``min_confidence`` (the items it left out only for being less certain). One pass:
+    a read of thousands of entries spent half its time in a second one."""
+    kept = []
+    left_out = 0
+    for item in items:
+        if chosen.admits_but_confidence(item):
+            if chosen.certain_enough(item):
+                kept.append(item)
+            else:
+                left_out += 1
+    kept.sort(key=lambda item: item["policy_id"])
+    return kept, left_out
 
 
 def view_filter(

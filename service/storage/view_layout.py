@@ -9,8 +9,9 @@ __all__ = ["DATED_VIEWS", "ENDED", "SCHEMA_VERSION", "tracking_name"]
 
 # Raise when the layout of the view tables changes, or what is derived into them: views are
 # then rebuilt from the log. 6: named materials indexed by word, USD amounts priced. 7: a
-# control lifted after it expired reads as lifted from the lift on.
-SCHEMA_VERSION = 7
+# control lifted after it expired reads as lifted from the lift on. 8: SQLite keeps current and
+# closed rows in R*Trees of their own.
+SCHEMA_VERSION = 8
 
 
 def tracking_name(slot: int) -> str:

@@ -1,5 +1,13 @@
-"""Where the views live: system-versioned rows in SQLite, an R*Tree over their two intervals,
+"""Where the views live: system-versioned rows in SQLite, R*Trees over their two intervals,
 and one tracking position per view slot, all in the event store's database file.
+
+Each slot has four R*Trees: current rows (not closed yet) and closed rows, each split into
+entries that have not ended and entries that have (lifted, expired, abandoned; read only when
+asked for). Current rows are only ever inserted into and deleted from their tree, as points on
+the record axis (the position that opened them): a read "as known now" then stabs only the
+rows that answer it, whatever the length of the history. When one tree held every version,
+each node's box reached to "still current", so a stab visited most of the tree: 6.5 ms for
+176 rows at 1M events, against 1.5 ms at 100k.
 
 A *slot* is one build of one view. Readers use the view's active slot; a rebuild fills a new
 slot from position 0 while the old one keeps serving, then makes the new one active and drops
@@ -36,9 +44,13 @@ def dump(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
-def rtree(slot: int, ended: bool) -> str:
-    """The name of a slot's R*Tree; built from integers only, never from request data."""
-    return f"view_rtree_{int(slot)}_{'ended' if ended else 'live'}"
+def rtree(slot: int, ended: bool, closed: bool = False) -> str:
+    """The name of one of a slot's R*Trees; built from integers only, never from request
+    data."""
+    return f"view_rtree_{int(slot)}_{'ended' if ended else 'live'}{'_closed' if closed else ''}"
+
+
+TREES = [(ended, closed) for ended in (False, True) for closed in (False, True)]
 
 
 def _take_write_lock(c: SQLiteCursor) -> None:
@@ -59,9 +71,9 @@ def _insert_slot(c: SQLiteCursor, view: str, generation: int, *, active: bool) -
 
 
 def _create_rtrees(c: SQLiteCursor, slot: int) -> None:
-    for ended in (False, True):
+    for ended, closed in TREES:
         c.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {rtree(slot, ended)} "
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {rtree(slot, ended, closed)} "
             "USING rtree_i32(id, sys_lo, sys_hi, valid_lo, valid_hi)"
         )
 
@@ -117,8 +129,8 @@ class ViewStore(SQLiteTrackingRecorder):
                 c.execute("SELECT name FROM sqlite_master WHERE name LIKE 'view_rtree_%_live'")
                 slots = [int(r[0].split("_")[2]) for r in c.fetchall()]
                 for slot in slots:
-                    for ended in (False, True):
-                        c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended)}")
+                    for ended, closed in TREES:
+                        c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended, closed)}")
                 for table in ("view_rows", "view_slots", "view_text"):
                     c.execute(f"DROP TABLE IF EXISTS {table}")
                 c.execute("DELETE FROM view_schema")
@@ -193,8 +205,8 @@ class ViewStore(SQLiteTrackingRecorder):
             self._drop_slot(c, slot.slot)
 
     def _drop_slot(self, c: SQLiteCursor, slot: int) -> None:
-        for ended in (False, True):
-            c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended)}")
+        for ended, closed in TREES:
+            c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended, closed)}")
         c.execute(
             "DELETE FROM view_text WHERE rowid IN (SELECT id FROM view_rows WHERE slot = ?)",
             [slot],
@@ -251,13 +263,19 @@ class ViewStore(SQLiteTrackingRecorder):
             closes = [(p, i) for i, p in batch.closes.items() if i not in batch.inserts]
             c.executemany("UPDATE view_rows SET sys_until = ? WHERE id = ?", closes)
             for slot in by_date:
-                # A closed row is in one of its slot's two trees; updating both is simpler than
-                # remembering which, and costs one index probe.
-                boxes_closed = [(p - 1, i) for p, i in closes if batch.close_slots[i] == slot]
+                # A closed row leaves its slot's current tree for the closed one. It is in one
+                # of the two current trees; moving from both is simpler than remembering which,
+                # and costs one index probe.
+                moved = [(p - 1, i) for p, i in closes if batch.close_slots[i] == slot]
+                ids_moved = [(i,) for _, i in moved]
                 for ended in (False, True):
+                    current, closed = rtree(slot, ended), rtree(slot, ended, closed=True)
                     c.executemany(
-                        f"UPDATE {rtree(slot, ended)} SET sys_hi = ? WHERE id = ?", boxes_closed
+                        f"INSERT INTO {closed} SELECT id, sys_lo, ?, valid_lo, valid_hi "
+                        f"FROM {current} WHERE id = ?",
+                        moved,
                     )
+                    c.executemany(f"DELETE FROM {current} WHERE id = ?", ids_moved)
             rows = []
             boxes: dict[str, list[tuple[int, ...]]] = {}
             texts = []
@@ -272,9 +290,11 @@ class ViewStore(SQLiteTrackingRecorder):
                      valid_from, valid_until, dump(keys), dump(row.body))
                 )  # fmt: skip
                 if slot in by_date:
-                    tree = rtree(slot, row.body.get("status") in ENDED)
+                    # current rows are points on the record axis; closed ones its interval
+                    closed = sys_until < INF
+                    tree = rtree(slot, row.body.get("status") in ENDED, closed)
                     boxes.setdefault(tree, []).append(
-                        (row_id, position, sys_until - 1 if sys_until < INF else INF,
+                        (row_id, position, sys_until - 1 if closed else position,
                          valid_from, valid_until - 1 if valid_until < INF else INF)
                     )  # fmt: skip
                 if "summary" in row.body:
@@ -292,15 +312,9 @@ class ViewStore(SQLiteTrackingRecorder):
     ) -> list[dict[str, Any]]:
         """The rows of ``slot`` that were current at ``position`` and hold on ``on`` (with
         ``ended``, also the entries that had ended by then)."""
-        d = on.toordinal()
-        trees = [rtree(slot.slot, False)] + ([rtree(slot.slot, True)] if ended else [])
-        query = " UNION ALL ".join(
-            f"SELECT r.body FROM {tree} t JOIN view_rows r ON r.id = t.id "
-            "WHERE t.sys_lo <= ? AND t.sys_hi >= ? AND t.valid_lo <= ? AND t.valid_hi >= ?"
-            for tree in trees
-        )
+        query, params = _stab(slot.slot, position, on, [False, True] if ended else [False])
         with self.datastore.transaction(commit=False) as c:
-            c.execute(query, [position, position, d, d] * len(trees))
+            c.execute(query.format(columns="r.body"), params)
             return [orjson.loads(r[0]) for r in c.fetchall()]
 
     def scan(
@@ -376,16 +390,10 @@ class ViewStore(SQLiteTrackingRecorder):
     def entries(self, slot: Slot, position: int, on: date) -> dict[str, dict[str, Any]]:
         """Every entry of ``slot`` (ended ones too) current at ``position`` holding on ``on``,
         by entity."""
-        d = on.toordinal()
-        query = " UNION ALL ".join(
-            f"SELECT r.entity, r.body FROM {rtree(slot.slot, ended)} t "
-            "JOIN view_rows r ON r.id = t.id "
-            "WHERE t.sys_lo <= ? AND t.sys_hi >= ? AND t.valid_lo <= ? AND t.valid_hi >= ?"
-            for ended in (False, True)
-        )
+        query, params = _stab(slot.slot, position, on, [False, True])
         with self.datastore.transaction(commit=False) as c:
             self._check_slot(c, slot)
-            c.execute(query, [position, position, d, d] * 2)
+            c.execute(query.format(columns="r.entity, r.body"), params)
             return {r[0]: orjson.loads(r[1]) for r in c.fetchall()}
 
     @staticmethod
@@ -395,6 +403,29 @@ class ViewStore(SQLiteTrackingRecorder):
         c.execute("SELECT 1 FROM view_slots WHERE slot = ?", [slot.slot])
         if c.fetchone() is None:
             raise SlotGone(f"view slot {slot.slot} was replaced by a rebuild")
+
+
+def _stab(slot: int, position: int, on: date, ended: list[bool]) -> tuple[str, list[int]]:
+    """The query (its columns left as ``{columns}``) for the rows of ``slot`` current at
+    ``position`` that hold on ``on``, from the trees of the entries ``ended`` names: current
+    rows opened by then, and closed rows whose record interval holds ``position``. A read as
+    known now finds nothing in the closed trees, whose boxes all end before the view's
+    position: the search stops at their root."""
+    d = on.toordinal()
+    parts, params = [], []
+    for is_ended in ended:
+        parts.append(
+            f"SELECT {{columns}} FROM {rtree(slot, is_ended)} t JOIN view_rows r ON r.id = t.id "
+            "WHERE t.sys_lo <= ? AND t.valid_lo <= ? AND t.valid_hi >= ?"
+        )
+        params += [position, d, d]
+        parts.append(
+            f"SELECT {{columns}} FROM {rtree(slot, is_ended, closed=True)} t "
+            "JOIN view_rows r ON r.id = t.id "
+            "WHERE t.sys_lo <= ? AND t.sys_hi >= ? AND t.valid_lo <= ? AND t.valid_hi >= ?"
+        )
+        params += [position, position, d, d]
+    return " UNION ALL ".join(parts), params
 
 
 def _scan_where(
