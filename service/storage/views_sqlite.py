@@ -269,9 +269,9 @@ class ViewStore(SQLiteTrackingRecorder):
                 moved = [(p - 1, i) for p, i in closes if batch.close_slots[i] == slot]
                 ids_moved = [(i,) for _, i in moved]
                 for ended in (False, True):
-                    current, closed = rtree(slot, ended), rtree(slot, ended, closed=True)
+                    current, closed_tree = rtree(slot, ended), rtree(slot, ended, closed=True)
                     c.executemany(
-                        f"INSERT INTO {closed} SELECT id, sys_lo, ?, valid_lo, valid_hi "
+                        f"INSERT INTO {closed_tree} SELECT id, sys_lo, ?, valid_lo, valid_hi "
                         f"FROM {current} WHERE id = ?",
                         moved,
                     )
