@@ -8,8 +8,9 @@ from datetime import date
 from inspect import Parameter, Signature
 from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from projections.registry import VIEWS
 from projections.spec import ViewSpec
@@ -101,13 +102,18 @@ async def rebuild_view(
     return dict(host(request).rebuilds.start(name))
 
 
-def read_endpoint(spec: ViewSpec) -> Callable[..., JSONResponse]:
+def json_answer(answer: dict[str, Any]) -> Response:
+    """The same compact JSON as ``JSONResponse`` writes, by orjson in a tenth of the time."""
+    return Response(orjson.dumps(answer), media_type="application/json")
+
+
+def read_endpoint(spec: ViewSpec) -> Callable[..., Response]:
     """``GET /views/<name>``: the parameters every read takes, those the view's declaration
     adds (``at`` for a view read by date, ``q``, ``group_by``, ``series``), then its filters."""
 
-    def endpoint(request: Request, chosen: ItemFilter, **asked: Any) -> JSONResponse:
+    def endpoint(request: Request, chosen: ItemFilter, **asked: Any) -> Response:
         now = request.app.state.clock()
-        return JSONResponse(read_view(reader(request), spec, chosen, ViewQuery(**asked), now))
+        return json_answer(read_view(reader(request), spec, chosen, ViewQuery(**asked), now))
 
     def param(name: str, annotation: Any, default: Any = None) -> Parameter:
         return Parameter(name, Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
@@ -157,10 +163,10 @@ def material_view(
     min_position: MinPositionParam = None,
     min_confidence: ConfidenceParam = "reported",
     recent: Annotated[int, Query(ge=0, le=100, description="how many recent events")] = 10,
-) -> JSONResponse:
+) -> Response:
     """Everything bearing on one material on ``at``: the entries of each view read by date,
     under the section it declares (controls, funding, goals, ...), and the most recent events
     announced up to ``at``."""
     ask = ViewQuery(at=at, known_at=known_at, min_position=min_position)
     now = request.app.state.clock()
-    return JSONResponse(read_material(reader(request), material, ask, min_confidence, recent, now))
+    return json_answer(read_material(reader(request), material, ask, min_confidence, recent, now))
