@@ -1,7 +1,8 @@
 """The views in PostgreSQL: the same system-versioned rows and slots as ``views_sqlite``
-(SQLite), with PostgreSQL's own tools. Each slot read by date has two partial GiST indexes
-(live and ended entries) over ``int4range(sys_from, sys_until)`` and
-``int4range(valid_from, valid_until)``, so an (``at``, ``known_at``) read is one indexed query;
+(SQLite), with PostgreSQL's own tools. Each slot read by date has four partial GiST indexes
+(live and ended entries, current and closed rows) over the record interval (a point, the
+opening position, for current rows) and ``int4range(valid_from, valid_until)``, so an (``at``,
+``known_at``) read is one indexed query;
 the timeline's words are a ``tsvector`` with a GIN index. Tracking positions are the library's
 tracking table, written in the same transaction as the rows. Statements are constants with
 ``%s`` placeholders; the only names built at run time are index names made from integers.
@@ -83,8 +84,19 @@ _INSERT_ROWS = (
 )
 
 
-def _when_index(slot: int, ended: bool) -> str:
-    return f"view_rows_when_{int(slot)}_{'ended' if ended else 'live'}"
+def _when_index(slot: int, ended: bool, closed: bool) -> str:
+    kind = f"{'ended' if ended else 'live'}_{'closed' if closed else 'current'}"
+    return f"view_rows_when_{int(slot)}_{kind}"
+
+
+# A slot's rows in four partial GiST indexes: live and ended entries, current and closed rows.
+# Current rows are indexed by the position that opened them (a point), not by a range reaching
+# to "still current": otherwise every index page's bounds reach there too and a stab visits
+# most of the index (the same as in the SQLite store's R*Trees).
+_WHEN_INDEXES = (
+    (False, "int4range(sys_from, sys_from + 1)", f"sys_until = {INF}"),
+    (True, "int4range(sys_from, sys_until)", f"sys_until < {INF}"),
+)
 
 
 class PostgresViewStore(PostgresTrackingRecorder):
@@ -173,17 +185,19 @@ class PostgresViewStore(PostgresTrackingRecorder):
         slot = Slot((c.fetchone() or {})["slot"], view, generation, active)
         if view in DATED_VIEWS:
             for ended in (False, True):
-                c.execute(
-                    f"CREATE INDEX IF NOT EXISTS {_when_index(slot.slot, ended)} ON view_rows "  # type: ignore[arg-type]
-                    "USING gist (int4range(sys_from, sys_until), "
-                    f"int4range(valid_from, valid_until)) WHERE slot = {int(slot.slot)} "
-                    f"AND ended = {'true' if ended else 'false'}"
-                )
+                for closed, record, rows in _WHEN_INDEXES:
+                    c.execute(
+                        f"CREATE INDEX IF NOT EXISTS {_when_index(slot.slot, ended, closed)} "  # type: ignore[arg-type]
+                        f"ON view_rows USING gist ({record}, int4range(valid_from, valid_until)) "
+                        f"WHERE slot = {int(slot.slot)} AND ended = {'true' if ended else 'false'} "
+                        f"AND {rows}"
+                    )
         return slot
 
     def _drop_slot(self, c: Cursor[DictRow], slot: int) -> None:
         for ended in (False, True):
-            c.execute(f"DROP INDEX IF EXISTS {_when_index(slot, ended)}")  # type: ignore[arg-type]
+            for closed in (False, True):
+                c.execute(f"DROP INDEX IF EXISTS {_when_index(slot, ended, closed)}")  # type: ignore[arg-type]
         c.execute("DELETE FROM view_rows WHERE slot = %s", [slot])
         c.execute("DELETE FROM view_slots WHERE slot = %s", [slot])
         c.execute(
@@ -377,12 +391,24 @@ def _scan_where(
 
 def _stab(slot: Slot, ended: bool, columns: str) -> Any:
     """Rows of ``slot`` current at ``%(position)s`` holding on ``%(day)s``: live ones, and with
-    ``ended`` the ended ones too. The slot number is written into the statement (an integer
-    from our own table) so that the planner can match the slot's partial GiST indexes."""
-    one = (
-        f"SELECT {columns} FROM view_rows WHERE slot = {int(slot.slot)} AND ended = {{ended}} "
-        "AND int4range(sys_from, sys_until) @> %(position)s::int "
-        "AND int4range(valid_from, valid_until) @> %(day)s::int"
+    ``ended`` the ended ones too; from each, the current rows opened by then and the closed rows
+    whose record interval holds the position. The slot number is written into the statement
+    (an integer from our own table) so that the planner can match the slot's partial GiST
+    indexes."""
+    base = f"SELECT {columns} FROM view_rows WHERE slot = {int(slot.slot)} AND ended = {{ended}} "
+    valid = "AND int4range(valid_from, valid_until) @> %(day)s::int"
+    current = (
+        f"{base}AND sys_until = {INF} "
+        "AND int4range(sys_from, sys_from + 1) <@ int4range(NULL, %(position)s::int + 1) "
+        f"{valid}"
     )
-    live = one.format(ended="false")
-    return f"{live} UNION ALL {one.format(ended='true')}" if ended else live
+    closed = (
+        f"{base}AND sys_until < {INF} AND int4range(sys_from, sys_until) @> %(position)s::int "
+        f"{valid}"
+    )
+    parts = [
+        part.format(ended=e)
+        for e in (["false", "true"] if ended else ["false"])
+        for part in (current, closed)
+    ]
+    return " UNION ALL ".join(parts)
