@@ -9,6 +9,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from bench.synthetic import sequence
 from domain.events import BATCH_ADAPTER
 from domain.timeline import Submission
@@ -39,7 +41,9 @@ def build(n: int, say: object = print) -> dict[str, Any]:
     events = sequence(n, seed=n)
     started = time.perf_counter()
     for start in range(0, n, CHUNK):
-        batch = BATCH_ADAPTER.validate_json(json.dumps({"events": events[start : start + CHUNK]}))
+        # The JSON a client would send (orjson: json.dumps cost a sixth of the validation).
+        body = orjson.dumps({"events": events[start : start + CHUNK]})
+        batch = BATCH_ADAPTER.validate_json(body)
         timeline.append([Submission(e, "bench") for e in batch.events], atomic=True)
         if (start // CHUNK) % 10 == 9:
             say(f"  loaded {start + CHUNK:,} of {n:,}")  # type: ignore[operator]

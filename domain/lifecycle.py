@@ -20,6 +20,7 @@ against what the timeline currently says.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -73,6 +74,7 @@ OPEN_STATUS = {
     "tariff": "imposed",
     "announcement": "announced",
 }
+_ENDED = frozenset(ENDING_STATUS.values())
 # Fields that belong to one event, not to the policy's current state.
 EVENT_ONLY_FIELDS = frozenset(
     {"event_id", "policy_id", "expected_version", "type", "recorded_at", "recorded_by",
@@ -114,7 +116,7 @@ class PolicyState:
 
     @property
     def ended(self) -> bool:
-        return self.status in ENDING_STATUS.values()
+        return self.status in _ENDED
 
     def suspended_on(self, day: date) -> bool:
         """Whether a suspension recorded so far covers ``day`` (its window is half-open)."""
@@ -126,6 +128,11 @@ class PolicyState:
 def effective_facts(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The policy's facts as the timeline now tells them: corrections applied to the events
     they correct, retracted events and the correction/retraction events themselves left out."""
+    return [{**fact} for fact in _effective(facts)]
+
+
+def _effective(facts: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """``effective_facts``, the facts themselves where no correction applies (not copies)."""
     corrections: dict[str, dict[str, Any]] = {}
     retracted: set[str] = set()
     for fact in facts:
@@ -133,17 +140,16 @@ def effective_facts(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
             corrections.setdefault(fact["corrects"], {}).update(fact["changes"])
         elif fact["type"] == "EventRetracted":
             retracted.add(fact["retracts"])
-    return [
-        {**fact, **corrections.get(fact["event_id"], {})}
-        for fact in facts
-        if fact["type"] not in ABOUT_EVENTS and fact["event_id"] not in retracted
-    ]
+    for fact in facts:
+        if fact["type"] not in ABOUT_EVENTS and fact["event_id"] not in retracted:
+            changes = corrections.get(fact["event_id"])
+            yield {**fact, **changes} if changes else fact
 
 
 def fold(policy_id: str, facts: list[dict[str, Any]]) -> PolicyState | None:
     """The state of a policy from its stored facts, or None when nothing of it remains."""
     state: PolicyState | None = None
-    for fact in effective_facts(facts):
+    for fact in _effective(facts):  # read only: the facts are not copied
         kind = OPENING_KIND.get(fact["type"])
         if kind is not None:
             own = {k: v for k, v in fact.items() if k not in EVENT_ONLY_FIELDS}

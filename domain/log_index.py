@@ -10,8 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
+from uuid import UUID
 
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,15 @@ class EventIndex(Protocol):
         ...
 
     def notifications_at(self, positions: Sequence[int]) -> list[Notification]: ...
+
+    def stored_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        """Every stored event of these streams, by stream and version, read at one moment
+        (the library's ``select_events`` reads one stream a query)."""
+        ...
+
+    def stream_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        """The last stored version of each of these streams that has any."""
+        ...
 
     def policy_ids(
         self, after: str, limit: int, kinds: Sequence[str], jurisdictions: Sequence[str]

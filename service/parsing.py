@@ -36,12 +36,17 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> None:
         seen.add(key)
 
 
+# One decoder for every body (``json.loads`` with a hook builds a new one per call).
+_UNIQUE_KEYS = json.JSONDecoder(object_pairs_hook=_unique_keys)
+
+
 def refuse_duplicate_keys(body: bytes) -> None:
     """Refuse (400) an object naming a key twice. JSON parsers keep the last one silently, so
     ``{"policy_id": "a", …, "policy_id": "b"}`` would store ``b`` while its author may have
     meant ``a``. (Malformed JSON is left for the validator to describe.)"""
     try:
-        json.loads(body, object_pairs_hook=_unique_keys)
+        # What json.loads(body, object_pairs_hook=_unique_keys) does with bytes.
+        _UNIQUE_KEYS.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except _DuplicateKey as duplicate:
         raise BadRequest(
             "duplicate_key",

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
@@ -47,13 +48,16 @@ _CREATE_INDEX = (
         position BIGINT NOT NULL,
         PRIMARY KEY (material, position))""",
 )
-# One statement per table whatever the number of events (arrays, not executemany).
-_INSERT_ROWS = (
-    "INSERT INTO event_index SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], "
-    "%s::integer[], %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[], "
-    "%s::text[])"
-)
+# Every event's material keys at once (re-keying), in one statement (arrays, not executemany).
 _INSERT_MATERIALS = "INSERT INTO event_materials SELECT * FROM unnest(%s::text[], %s::bigint[])"
+# A group's index rows go by COPY, one statement per table whatever the number of events: as
+# arrays they cost as much as the rest of an append (psycopg writes array parameters in
+# Python; COPY rows are written by its C extension).
+_COPY_ROWS = (
+    "COPY event_index (position, event_id, policy_id, version, type, jurisdiction, recorded_at, "
+    "recorded_by, digest, about) FROM STDIN"
+)
+_COPY_MATERIALS = "COPY event_materials (material, position) FROM STDIN"
 
 
 def create_tables_locked(curs: Cursor[DictRow]) -> None:
@@ -115,11 +119,13 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
             values, materials = index_sql.insert_values(
                 index_rows, positions, latest, lambda moment: moment
             )
-            curs.execute(_INSERT_ROWS, [list(column) for column in zip(*values, strict=True)])
+            with curs.copy(_COPY_ROWS) as copy:
+                for value in values:
+                    copy.write_row(value)
             if materials:
-                curs.execute(
-                    _INSERT_MATERIALS, [list(column) for column in zip(*materials, strict=True)]
-                )
+                with curs.copy(_COPY_MATERIALS) as copy:
+                    for material in materials:
+                        copy.write_row(material)
         return positions
 
     def material_keys_version(self) -> int:
@@ -192,6 +198,33 @@ class IndexedPostgresRecorder(PostgresApplicationRecorder):
                 )
                 for r in c.fetchall()
             ]
+
+    @retry_transient
+    def stored_events_of(self, originator_ids: Sequence[UUID]) -> list[StoredEvent]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE originator_id = ANY(%s) "
+                "ORDER BY originator_id, originator_version",
+                [list(dict.fromkeys(originator_ids))],
+            )
+            return [
+                StoredEvent(
+                    r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"])
+                )
+                for r in c.fetchall()
+            ]
+
+    @retry_transient
+    def stream_versions(self, originator_ids: Sequence[UUID]) -> dict[UUID, int]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT originator_id, MAX(originator_version) AS version "
+                f"FROM {self.events_table_name} WHERE originator_id = ANY(%s) "
+                "GROUP BY originator_id",
+                [list(dict.fromkeys(originator_ids))],
+            )
+            return {r["originator_id"]: r["version"] for r in c.fetchall()}
 
     @retry_transient
     def policy_ids(
