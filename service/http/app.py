@@ -49,6 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # script; service.http.routers.page serves both from installed files instead.
         docs_url=None,
         redoc_url=None,
+        # The service's own Prometheus metrics count requests (service.http.metrics); FastAPI's
+        # OpenTelemetry hooks, with no provider configured, would only look for one on every
+        # request.
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
     app.state.settings = settings
     app.state.clock = lambda: datetime.now(UTC)

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Request, Security
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 
 from service.http.errors import ApiError
 from service.runtime.workers import Worker
@@ -166,33 +166,41 @@ def principal_of(request: Request, needed: Role) -> Principal | None:
     return found
 
 
+class _DeclaredBearer(HTTPBearer):
+    """The bearer key as the OpenAPI schema declares it. The header itself is read by
+    principal_of, which tells a malformed header from a missing one, so resolving this
+    dependency does nothing: no request parameter, no header parsed, no credentials built
+    (FastAPI resolves it on every request that needs a key)."""
+
+    async def __call__(self) -> None:  # type: ignore[override]
+        return None
+
+
 # Declared through FastAPI's security machinery so that the OpenAPI schema states, per
-# operation, the role it needs (as the requirement's scope); the header itself is read by
-# principal_of, which tells a malformed header from a missing one.
-API_KEY = HTTPBearer(
+# operation, the role it needs (as the requirement's scope).
+API_KEY = _DeclaredBearer(
     auto_error=False,
     scheme_name="apiKey",
     description="an API key from `policy-timeline keys create` or POST /keys",
 )
-Credentials = HTTPAuthorizationCredentials | None
 
 
 # FastAPI dependencies (async: a sync dependency would cost a trip through the thread pool).
 async def require_reader(
-    request: Request, _: Annotated[Credentials, Security(API_KEY, scopes=["reader"])]
+    request: Request, _: Annotated[None, Security(API_KEY, scopes=["reader"])]
 ) -> Principal | None:
     """The caller, or None for an anonymous read while reads are public."""
     return principal_of(request, "reader")
 
 
 async def require_editor(
-    request: Request, _: Annotated[Credentials, Security(API_KEY, scopes=["editor"])]
+    request: Request, _: Annotated[None, Security(API_KEY, scopes=["editor"])]
 ) -> Principal:
     return _known(principal_of(request, "editor"))
 
 
 async def require_admin(
-    request: Request, _: Annotated[Credentials, Security(API_KEY, scopes=["admin"])]
+    request: Request, _: Annotated[None, Security(API_KEY, scopes=["admin"])]
 ) -> Principal:
     return _known(principal_of(request, "admin"))
 

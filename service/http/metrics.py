@@ -124,6 +124,10 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # The counter of each (route, method, status) met so far: ``labels()`` validates and
+        # looks its arguments up under a lock on every call. Route templates, methods and
+        # statuses are few, so this stays small.
+        self._counters: dict[tuple[str, str, int], Counter] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -141,5 +145,9 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_wrapper)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.metrics.requests.labels(template, scope["method"], str(status)).inc()
+            key = (getattr(route, "path", "unmatched"), scope["method"], status)
+            counter = self._counters.get(key)
+            if counter is None:
+                counter = self.metrics.requests.labels(key[0], key[1], str(status))
+                self._counters[key] = counter
+            counter.inc()
