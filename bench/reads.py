@@ -2,7 +2,11 @@
 known position (``known_at=position=P``), next to the current-state read (the last day of the
 log, known now), against a real server on synthetic logs of 10k, 100k and 1M events
 (``bench.logs``). 300 reads of each kind, one connection, interleaved; latency is the client's
-round trip. Set BENCH_READ_SIZES to change the sizes."""
+round trip. Set BENCH_READ_SIZES to change the sizes.
+
+Current rows and closed rows live in R*Trees of their own (``service/storage/views_sqlite.py``):
+a current read stabs only rows still current, and an as-of read the current rows opened by its
+position plus the closed rows whose record interval holds it."""
 
 from __future__ import annotations
 
@@ -80,7 +84,7 @@ def run() -> None:
              f"{statistics.median(as_of):.1f}", f"{percentile(as_of, 0.95):.1f}",
              f"{percentile(as_of, 0.95) / percentile(current, 0.95):.2f}"]
         )  # fmt: skip
-    body = "## As-of reads (SQLite file, R*Tree over record and valid intervals)\n\n" + table(
+    body = "## As-of reads (SQLite file, R*Trees over record and valid intervals)\n\n" + table(
         ["events in log", "current p50 ms", "current p95 ms", "as-of p50 ms", "as-of p95 ms",
          "as-of p95 / current p95"],
         rows,
