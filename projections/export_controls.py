@@ -9,6 +9,7 @@ first three unless asked for the others (ended entries are stored apart, see
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
 from typing import Any
 
@@ -43,31 +44,79 @@ def affects_from(fact: dict[str, Any]) -> date | None:
     return None
 
 
+def affects_from_in(facts: list[dict[str, Any]], fact: dict[str, Any]) -> date | None:
+    """:func:`affects_from` knowing the policy's effective facts, ``fact`` the last of them. A
+    reinstatement that cuts the last suspension short, leaving some of it, changes the control
+    from that suspension's start; one that cuts none, from its own start; one that cuts the
+    suspension to nothing, any day (None: its days stop being days something changes).
+
+    Days before that are left as they were: the window it cuts covers none of them, before or
+    after; no other window, scope or end date depends on a reinstatement; and an entry names
+    the events started by its day (``Provenance``), which the reinstatement is not. The days
+    entries are evaluated on (``over_time``) below that day stay the same, and that day is
+    one of them, the start of an entry that names an event the day before does not (the
+    suspension), or lies inside an entry the runner recomputes from its start. So the rows
+    the runner keeps and recomputes are those recomputing every row gives, as long as the
+    rows it had were (as every step keeps them: tests/unit/test_incremental_steps.py)."""
+    if fact["type"] != "ExportControlReinstated" or not facts or facts[-1] is not fact:
+        return affects_from(fact)
+    back = starts_on(fact)
+    windows = _windows(facts[:-1])
+    if windows:
+        since, stop = windows[-1]
+        if since <= back and (stop is None or back < stop):
+            return since if since < back else None
+    return back
+
+
 def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     facts = policy.facts
     if not facts or facts[0]["type"] != "ExportControlImposed":
         return []
     imposed = facts[0]
     start = starts_on(imposed)
-    amendments = [f for f in facts if f["type"] == "ExportControlAmended"]
+    amendments = [(starts_on(f), f) for f in facts if f["type"] == "ExportControlAmended"]
     lifted = min((starts_on(f) for f in facts if f["type"] == "ExportControlLifted"), default=None)
     suspensions = _suspensions(facts)
     until = day(imposed.get("effective_until"))
-    for amendment in amendments:
+    for _, amendment in amendments:
         if amendment.get("effective_until"):
             until = day(amendment["effective_until"])
     ends = [d for d in (lifted, until) if d is not None]
     end = min(ends) if ends else None
 
     built_from = Provenance(facts)
+    # The scope on a day is the imposed one with every amendment started by then applied in
+    # record order: it depends only on how many amendments have started, so each such count
+    # is worked out once.
+    amended_on = sorted(start for start, _ in amendments)
+    scopes: dict[int, dict[str, Any]] = {}
+    head = {
+        "policy_id": policy.policy_id,
+        "jurisdiction": imposed["jurisdiction"],
+        "agency": imposed["agency"],
+        "title": imposed["title"],
+    }
+    effective_from = start.isoformat()
+    effective_until = end.isoformat() if end else None
+    instrument = imposed.get("instrument", "")
+    confidence = imposed.get("confidence", "confirmed")
+    last_day = end - timedelta(days=1) if end is not None else None
+
+    def scope_on(scope_day: date) -> dict[str, Any]:
+        count = bisect_right(amended_on, scope_day)
+        scope = scopes.get(count)
+        if scope is None:
+            scope = {name: imposed.get(name) for name in SCOPE}
+            for amendment_start, amendment in amendments:
+                if amendment_start <= scope_day:
+                    scope.update({k: amendment[k] for k in SCOPE if amendment.get(k) is not None})
+            scopes[count] = scope
+        return scope
 
     def item_on(d: date) -> dict[str, Any] | None:
         # An ended control reads as it stood on its last day.
-        scope_day = min(d, end - timedelta(days=1)) if end is not None else d
-        scope = {name: imposed.get(name) for name in SCOPE}
-        for amendment in amendments:
-            if starts_on(amendment) <= scope_day:
-                scope.update({k: amendment[k] for k in SCOPE if amendment.get(k) is not None})
+        scope = scope_on(min(d, last_day) if last_day is not None else d)
         covering = [s for s in suspensions if s[0] <= d and (s[1] is None or d < s[1])]
         if end is not None and d >= end:
             status = "lifted" if lifted is not None and d >= lifted else "expired"
@@ -79,23 +128,20 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
         else:
             status = "in_force"
         return {
-            "policy_id": policy.policy_id,
-            "jurisdiction": imposed["jurisdiction"],
-            "agency": imposed["agency"],
-            "title": imposed["title"],
+            **head,
             **scope,
-            "effective_from": start.isoformat(),
-            "effective_until": end.isoformat() if end else None,
+            "effective_from": effective_from,
+            "effective_until": effective_until,
             "status": status,
             "suspended_since": covering[0][0].isoformat() if covering else None,
             "suspended_until": _iso(covering[0][1]) if covering else None,
-            "instrument": imposed.get("instrument", ""),
-            "confidence": imposed.get("confidence", "confirmed"),
+            "instrument": instrument,
+            "confidence": confidence,
             **built_from.on(d),
         }
 
     # A lift after an expiry still changes the status (expired -> lifted) on its day.
-    change_days = [start, end, lifted, *(starts_on(a) for a in amendments)]
+    change_days = [start, end, lifted, *amended_on]
     for suspended, resumed in suspensions:
         change_days += [suspended, resumed]
     first = min(day(imposed["announced_on"]) or start, start)
@@ -104,6 +150,11 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
 
 def _suspensions(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
     """Suspension windows in record order, each cut short by a later reinstatement."""
+    return [(since, stop) for since, stop in _windows(facts) if stop is None or since < stop]
+
+
+def _windows(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
+    """:func:`_suspensions` with the windows a reinstatement cut to nothing left in."""
     windows: list[tuple[date, date | None]] = []
     for fact in facts:
         if fact["type"] == "ExportControlSuspended":
@@ -114,7 +165,7 @@ def _suspensions(facts: list[dict[str, Any]]) -> list[tuple[date, date | None]]:
             since, stop = windows[-1]
             if since <= back and (stop is None or back < stop):
                 windows[-1] = (since, back)
-    return [(since, stop) for since, stop in windows if stop is None or since < stop]
+    return windows
 
 
 def _iso(value: date | None) -> str | None:

@@ -9,6 +9,7 @@ own USD figure: ``amount_usd`` is then the amount's value unless the event gives
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date
 from typing import Any
 
@@ -38,29 +39,42 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
     committed = facts[0]
     first = day(committed["announced_on"])
     assert first is not None
-    revisions = [f for f in facts if f["type"] == "FundingRevised"]
+    revisions = [(starts_on(f), f) for f in facts if f["type"] == "FundingRevised"]
     cancelled = min((starts_on(f) for f in facts if f["type"] == "FundingCancelled"), default=None)
 
     built_from = Provenance(facts)
+    head = {
+        "policy_id": policy.policy_id,
+        "jurisdiction": committed["jurisdiction"],
+        "agency": committed["agency"],
+        "title": committed["title"],
+        "recipient": committed.get("recipient"),
+        "programme": committed.get("programme"),
+        "mechanism": committed["mechanism"],
+        "terms": committed.get("terms"),
+    }
+    # The figure on a day is the last revision (in record order) started by then: it depends
+    # only on how many revisions have started, so each such count is worked out once.
+    revised_on_days = sorted(start for start, _ in revisions)
+    figures: dict[int, tuple[dict[str, Any], str | None]] = {}
+
+    def figure_on(d: date) -> tuple[dict[str, Any], str | None]:
+        count = bisect_right(revised_on_days, d)
+        found = figures.get(count)
+        if found is None:
+            figure, revised_on = _figure(committed), None
+            for start, revision in revisions:
+                if start <= d:
+                    figure, revised_on = _figure(revision), start.isoformat()
+            found = figures[count] = (figure, revised_on)
+        return found
 
     def item_on(d: date) -> dict[str, Any] | None:
         if cancelled is not None and d >= cancelled:
             return None
-        figure = _figure(committed)
-        revised_on = None
-        for revision in revisions:
-            if starts_on(revision) <= d:
-                figure = _figure(revision)
-                revised_on = starts_on(revision).isoformat()
+        figure, revised_on = figure_on(d)
         return {
-            "policy_id": policy.policy_id,
-            "jurisdiction": committed["jurisdiction"],
-            "agency": committed["agency"],
-            "title": committed["title"],
-            "recipient": committed.get("recipient"),
-            "programme": committed.get("programme"),
-            "mechanism": committed["mechanism"],
-            "terms": committed.get("terms"),
+            **head,
             **figure,
             "committed_on": committed["announced_on"],
             "revised_on": revised_on,
@@ -69,7 +83,7 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
             **built_from.on(d),
         }
 
-    change_days = [cancelled, *(starts_on(r) for r in revisions)]
+    change_days = [cancelled, *revised_on_days]
     return over_time(policy.policy_id, first, change_days, item_on, since)
 
 

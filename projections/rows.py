@@ -100,26 +100,53 @@ class Provenance:
     events, so a new event leaves the rows of earlier days untouched."""
 
     def __init__(self, facts: list[dict[str, Any]]) -> None:
-        later = sorted(range(1, len(facts)), key=lambda i: starts_on(facts[i]))
+        starts = [starts_on(f) for f in facts]
+        later = sorted(range(1, len(facts)), key=starts.__getitem__)
         self._facts = facts
         self._order = later
-        self._starts = [starts_on(facts[i]) for i in later]
+        self._starts = [starts[i] for i in later]
         self._memo: dict[int, dict[str, Any]] = {}
+        # sources_of(built_from) without going through every source of every fact each time:
+        # the first event is always among them and comes first, so its sources lead and a
+        # later event adds only sources the first one does not cite (``_new``, by event).
+        self._first = _keyed_sources(facts[:1])
+        self._new: dict[int, list[tuple[tuple[str, str | None], dict[str, Any]]]] = {}
+        cited = facts[0].get("sources", []) if facts else []
+        for index in later:
+            if facts[index].get("sources", []) == cited:
+                continue  # the first event's own sources (most follow-ups cite the same)
+            new = [
+                (key, source)
+                for source in facts[index].get("sources", [])
+                if (key := (source["title"], source.get("url"))) not in self._first
+            ]
+            if new:
+                self._new[index] = new
 
     def on(self, d: date) -> dict[str, Any]:
         count = bisect_right(self._starts, d)
-        if count not in self._memo:
-            built_from = [self._facts[i] for i in sorted([0, *self._order[:count]])]
-            self._memo[count] = {
-                "sources": sources_of(built_from),
-                "event_ids": [f["event_id"] for f in built_from],
+        found = self._memo.get(count)
+        if found is None:
+            built_from = sorted([0, *self._order[:count]])
+            seen = dict(self._first)
+            if self._new:
+                for index in built_from:
+                    for key, source in self._new.get(index, ()):
+                        seen.setdefault(key, source)
+            found = self._memo[count] = {
+                "sources": list(seen.values()),
+                "event_ids": [self._facts[i]["event_id"] for i in built_from],
             }
-        return self._memo[count]
+        return found
 
 
-def sources_of(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _keyed_sources(facts: list[dict[str, Any]]) -> dict[tuple[str, str | None], dict[str, Any]]:
     seen: dict[tuple[str, str | None], dict[str, Any]] = {}
     for fact in facts:
         for source in fact.get("sources", []):
             seen.setdefault((source["title"], source.get("url")), source)
-    return list(seen.values())
+    return seen
+
+
+def sources_of(facts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return list(_keyed_sources(facts).values())

@@ -2,10 +2,15 @@
 
 For every event it recomputes the rows of the event's policy in each view that consumes its
 type (from the policy's events up to that position, corrections applied), closes the rows that
-changed and opens their replacements. A batch of events is written in one transaction together
-with each slot's tracking position, so a runner killed at any point resumes from the last
-committed position with nothing lost and nothing applied twice: the tracking insert fails on
-a position already recorded, which rolls the whole batch back.
+changed and opens their replacements; an event that only adds rows to a view
+(``projections.incremental``: a timeline entry) has them added without recomputing the others.
+A batch of events is written in one transaction together with each slot's tracking position,
+so a runner killed at any point resumes from the last committed position with nothing lost and
+nothing applied twice: the tracking insert fails on a position already recorded, which rolls
+the whole batch back.
+
+Rebuilds take another path (``projections.bulk``), which writes the versions a runner given
+the new slots would write; tests still build their references with one.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from domain import materials
 from domain.lifecycle import ABOUT_EVENTS, effective_facts
 from domain.log_index import LogQuery
 from domain.timeline import Timeline
+from projections.incremental import AFFECTS_FROM_IN, ROWS_ADDED
 from projections.ports import Slot, StoredRow, ViewStorage, WriteBatch
 from projections.registry import VIEWS
 from projections.rows import PolicyFacts, Row
@@ -211,7 +217,17 @@ class Runner:
                     [] if slot.slot in self._from_empty and key not in self._evicted
                     else self.store.current_rows(slot, policy_id)
                 )  # fmt: skip
-            since = view.affects_from(fact)
+            step = ROWS_ADDED.get(view.name)
+            added_only = step(policy, fact) if step is not None else None
+            if added_only is not None:
+                # The event only adds rows (projections.incremental): nothing to compare.
+                stored = list(current)
+                for new in added_only:
+                    stored.append(self._insert(batch, slot, policy_id, new, notification.id))
+                pending[key] = stored
+                continue
+            affects_in = AFFECTS_FROM_IN.get(view.name)
+            since = affects_in(policy.facts, fact) if affects_in else view.affects_from(fact)
             if since is not None:
                 # Entries of days before the event takes effect cannot change: keep the rows that
                 # end by then and recompute from the start of the row that spans that day.
@@ -232,16 +248,17 @@ class Runner:
                 batch.close(gone.id, slot.slot, notification.id)
             stored = list(kept)
             for new in added:
-                local = self._next_local
-                self._next_local -= 1
-                batch.insert(
-                    local, slot.slot, policy_id, new, notification.id, match_keys(new.body)
-                )
-                stored.append(
-                    StoredRow(local, new.entity, _num(new.valid_from, 1), _num(new.valid_until),
-                              new.body)
-                )  # fmt: skip
+                stored.append(self._insert(batch, slot, policy_id, new, notification.id))
             pending[key] = stored
+
+    def _insert(
+        self, batch: WriteBatch, slot: Slot, policy_id: str, new: Row, position: int
+    ) -> StoredRow:
+        local = self._next_local
+        self._next_local -= 1
+        batch.insert(local, slot.slot, policy_id, new, position, match_keys(new.body))
+        return StoredRow(local, new.entity, _num(new.valid_from, 1), _num(new.valid_until),
+                         new.body)  # fmt: skip
 
     def _facts_before(self, policy_id: str, notification: Notification) -> _Known:
         known = self._known.get(policy_id)

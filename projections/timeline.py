@@ -19,20 +19,30 @@ def affects_from(fact: dict[str, Any]) -> date | None:
 
 
 def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
-    out = []
-    for fact in policy.facts:
-        if since is not None and fact["announced_on"] < since.isoformat():
-            continue
-        position = policy.positions[fact["event_id"]]
-        announced = day(fact["announced_on"])
-        body = {
-            **fact,
-            "position": position,
-            "recorded_at": policy.recorded_at[fact["event_id"]],
-        }
-        sort_key = f"{fact['announced_on']}:{position:012d}"
-        out.append(Row(fact["event_id"], announced, None, body, sort_key))
-    return out
+    after = since.isoformat() if since is not None else None
+    return [entry(policy, fact) for fact in policy.facts
+            if after is None or fact["announced_on"] >= after]  # fmt: skip
+
+
+def entry(policy: PolicyFacts, fact: dict[str, Any]) -> Row:
+    """One event's entry: the row of ``fact`` (one of ``policy.facts``) alone."""
+    position = policy.positions[fact["event_id"]]
+    body = {**fact, "position": position, "recorded_at": policy.recorded_at[fact["event_id"]]}
+    sort_key = f"{fact['announced_on']}:{position:012d}"
+    return Row(fact["event_id"], day(fact["announced_on"]), None, body, sort_key)
+
+
+def rows_added(policy: PolicyFacts, fact: dict[str, Any]) -> list[Row] | None:
+    """The rows ``fact``, the policy's latest event, adds to the policy's rows, when it changes
+    none of the others; None when it may (a correction or a retraction: recompute).
+
+    Equal to the difference of :func:`rows` after and before: each entry is a function of its
+    own fact, position and record time alone; an event that corrects or retracts nothing
+    leaves every other effective fact as it was and adds itself as the last one
+    (``domain.lifecycle.effective_facts``), so the entries after are those before and its own."""
+    if fact["type"] in ("EventCorrected", "EventRetracted"):
+        return None
+    return [entry(policy, fact)]
 
 
 SPEC = ViewSpec(

@@ -94,7 +94,7 @@ def rebuild(
     complete, then running services switch to them."""
     from projections.registry import VIEWS
     from service.bootstrap import open_timeline
-    from service.runtime.rebuilds import rebuild as rebuild_view
+    from service.runtime.rebuilds import rebuild_views
     from service.storage.views import open_views
 
     names = [view] if view else list(VIEWS)
@@ -107,14 +107,15 @@ def rebuild(
     timeline = open_timeline(settings.database_url)
     store = open_views(timeline)
     try:
+        # All in one pass over the log, shared out among processes (one per core).
+        with progress_bar() as progress:
+            task = progress.add_task(", ".join(names), total=timeline.position())
+
+            def advance(applied: int, task: TaskID = task) -> None:
+                progress.advance(task, applied)
+
+            applied = rebuild_views(timeline, store, names, advance)
         for name in names:
-            with progress_bar() as progress:
-                task = progress.add_task(name, total=timeline.position())
-
-                def advance(applied: int, task: TaskID = task) -> None:
-                    progress.advance(task, applied)
-
-                applied = rebuild_view(timeline, store, name, advance)
             console.print(f"{name}: rebuilt from {applied} events")
     finally:
         timeline.close()
