@@ -9,8 +9,8 @@ For each log, in the same run:
   live runner starts from; a rebuild decodes with ``orjson`` instead);
 * **rebuild, every view**: every view rebuilt from position 0 into new slots, in bulk
   (``service.runtime.rebuilds.build``: each row version written once, already closed; what
-  ``rebuild_views`` does before switching, and ``policy-timeline rebuild`` for each view in
-  turn), in a process of its own: with **1 process** (one pass over the log for every view),
+  ``rebuild_views``, and so ``policy-timeline rebuild``, does before switching), in a
+  process of its own: with **1 process** (one pass over the log for every view),
   and with the slots shared out among **2 processes** (a group of views each, every process
   reading the whole log and writing its own slots). Peak RSS is that of the rebuild's
   processes together (each one's own peak, added).
