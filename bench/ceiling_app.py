@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
-import httpx
 from fastapi import FastAPI
+
+from tests.support.server import answering
 
 
 def create_app() -> FastAPI:
@@ -52,27 +52,8 @@ def running_ceiling(directory: Path, port: int) -> Iterator[str]:
             cwd=Path(__file__).resolve().parent.parent,
         )
     base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"ceiling app exited: {output.read_text()}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("ceiling app did not start within 30 s")
-            time.sleep(0.1)
+    with answering(process, base, output, "ceiling app"):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def main(port: int) -> None:

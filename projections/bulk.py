@@ -31,13 +31,11 @@ from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from typing import Any
 
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Notification
 
-from domain import materials
 from domain.lifecycle import ABOUT_EVENTS, effective_facts
 from domain.log_index import LogQuery
 from domain.policy import Policy
@@ -46,6 +44,7 @@ from projections.incremental import AFFECTS_FROM_IN, ROWS_ADDED
 from projections.ports import INF, Slot, ViewStorage, WriteBatch
 from projections.registry import VIEWS
 from projections.rows import PolicyFacts, Row
+from projections.runner import KnownFacts, match_keys
 from projections.spec import ViewSpec
 
 PAGE = 5_000  # events read per select_notifications call
@@ -92,17 +91,6 @@ def fact_reader(timeline: Timeline) -> Callable[[Notification], tuple[dict[str, 
     return through_mapper
 
 
-@lru_cache(maxsize=4096)
-def _keys(listed: tuple[str, ...]) -> list[str]:
-    return list(materials.keys_of(listed))
-
-
-def match_keys(body: dict[str, Any]) -> list[str]:
-    """``runner.match_keys``, remembered by the materials listed (a rebuild writes the same few
-    lists again and again)."""
-    return list(_keys(tuple(body.get("materials") or ())))
-
-
 @dataclass(slots=True)
 class _Open:
     """A row current in a slot being built: not written yet (``id`` None, ``row`` set) or
@@ -118,13 +106,10 @@ class _Open:
 
 
 @dataclass
-class _Held:
-    """A policy's facts as read so far, and its open rows in each slot."""
+class _Held(KnownFacts):
+    """A policy's facts as read so far (as the runner knows them), and its open rows in each
+    slot."""
 
-    facts: list[dict[str, Any]] = field(default_factory=list)
-    effective: list[dict[str, Any]] = field(default_factory=list)  # effective_facts(facts)
-    positions: dict[str, int] = field(default_factory=dict)
-    recorded_at: dict[str, str] = field(default_factory=dict)
     open: dict[int, list[_Open]] = field(default_factory=dict)  # slot -> open rows
 
 

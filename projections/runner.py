@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from eventsourcing.persistence import Notification
@@ -48,7 +49,7 @@ ROWS_CACHE = 10_000
 
 
 @dataclass
-class _Known:
+class KnownFacts:
     """A policy's stored facts as read so far, with where and when each was recorded."""
 
     facts: list[dict[str, Any]] = field(default_factory=list)
@@ -57,8 +58,15 @@ class _Known:
     recorded_at: dict[str, str] = field(default_factory=dict)
 
 
+@lru_cache(maxsize=4096)
+def _keys(listed: tuple[str, ...]) -> list[str]:
+    return list(materials.keys_of(listed))
+
+
 def match_keys(body: dict[str, Any]) -> list[str]:
-    return list(materials.keys_of(body.get("materials") or ()))
+    """The material index keys of a row, remembered by the materials listed (rows list the
+    same few lists again and again)."""
+    return list(_keys(tuple(body.get("materials") or ())))
 
 
 class Runner:
@@ -82,7 +90,7 @@ class Runner:
         self.store = store
         self._fixed = slots
         self.slots: list[Slot] = list(slots) if slots is not None else []
-        self._known: OrderedDict[str, _Known] = OrderedDict()
+        self._known: OrderedDict[str, KnownFacts] = OrderedDict()
         self._current: OrderedDict[tuple[int, str], list[StoredRow]] = OrderedDict()
         self._evicted: set[tuple[int, str]] = set()  # left _current; ask the store for them
         self._next_local = -1
@@ -260,12 +268,12 @@ class Runner:
         return StoredRow(local, new.entity, _num(new.valid_from, 1), _num(new.valid_until),
                          new.body)  # fmt: skip
 
-    def _facts_before(self, policy_id: str, notification: Notification) -> _Known:
+    def _facts_before(self, policy_id: str, notification: Notification) -> KnownFacts:
         known = self._known.get(policy_id)
         if known is not None and len(known.facts) == notification.originator_version - 1:
             self._known.move_to_end(policy_id)
             return known
-        known = _Known()
+        known = KnownFacts()
         if notification.originator_version > 1:
             # Not in memory (first sight since start, or evicted): read the policy's earlier
             # events and their positions from the store.

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -71,20 +72,29 @@ def server_process(
             preexec_fn=cap_open_files if open_files is not None else None,
         )
     base = f"http://127.0.0.1:{port}"
+    with answering(process, base, output, "server"):
+        yield base, output, process
+
+
+@contextmanager
+def answering(process: subprocess.Popen[Any], base: str, output: Path, what: str) -> Iterator[None]:
+    """Wait until the HTTP process at ``base`` answers ``/healthz`` (failing with its output
+    if it exits first, or after 30 s); on leaving, stop it (killed if it has not ended 15 s
+    after being asked)."""
     try:
         deadline = time.monotonic() + 30
         while True:
             if process.poll() is not None:
-                raise RuntimeError(f"server exited: {output.read_text()}")
+                raise RuntimeError(f"{what} exited: {output.read_text()}")
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start within 30 s")
+                raise RuntimeError(f"{what} did not start within 30 s")
             time.sleep(0.1)
-        yield base, output, process
+        yield
     finally:
         process.terminate()
         try:
