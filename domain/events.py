@@ -156,6 +156,31 @@ class Money(Model):
         return Decimal(self.value)
 
 
+def _absent_if_none(value: object) -> bool:
+    return value is None
+
+
+def added_later(description: str) -> Any:
+    """A field added after events were first stored: written only when given, so that an event
+    stored before it existed, posted again unchanged, still has the same body (digest)."""
+    return Field(default=None, description=description, exclude_if=_absent_if_none)
+
+
+LanguageTag = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$", max_length=35),
+    Field(description="a BCP 47 language tag, e.g. zh-Hans, ja"),
+]
+
+
+class Act(Model):
+    """The legal act (an announcement, an order) an event is a measure of; one act may hold
+    several measures, recorded as events of several policies that name the same ``id``."""
+
+    id: PolicyId
+    title: Title
+
+
 class EventBase(Model):
     """The fields every event carries (docs/design.md, the write side)."""
 
@@ -183,6 +208,22 @@ class EventBase(Model):
     tags: Annotated[list[Name], Field(max_length=MAX_LIST)] = []
     date_precision: Literal["day", "month", "year"] = "day"
     confidence: Confidence = "confirmed"
+    hs_codes_complete: bool | None = added_later(
+        "whether hs_codes is the act's whole product list (false: known to be partial; "
+        "absent: unknown)"
+    )
+    act: Act | None = added_later("the legal act this event is a measure of")
+    original_language: LanguageTag | None = added_later(
+        "language of original_title and original_summary (required with them)"
+    )
+    original_title: Title | None = added_later("the title in the original language")
+    original_summary: Text | None = added_later("the summary in the original language")
+
+    @model_validator(mode="after")
+    def _original_text_has_language(self) -> EventBase:
+        if (self.original_title or self.original_summary) and not self.original_language:
+            raise ValueError("original_language is required with original_title or original_summary")
+        return self
 
     @model_validator(mode="after")
     def _window_is_ordered(self) -> EventBase:
@@ -219,20 +260,32 @@ class EventBase(Model):
 # --- export controls -------------------------------------------------------------------------
 
 
+Destinations = Annotated[list[Name], Field(max_length=MAX_LIST)]
+
+
 class ExportControlImposed(EventBase):
+    """``targets`` empty: the control applies to every destination but ``excluded_targets``;
+    otherwise to the destinations ``targets`` lists."""
+
     type: Literal["ExportControlImposed"]
     measure: Literal["licence_required", "ban", "extraterritorial"]
     de_minimis_percent: Percent | None = None
+    excluded_targets: Destinations | None = added_later(
+        "destinations the control does not apply to (with empty targets: all but these)"
+    )
 
 
 class ExportControlAmended(EventBase):
     """Changes a control from ``starts_on``: the event's materials, hs_codes and targets are
-    the control's scope from then on; ``measure`` and ``de_minimis_percent`` replace the old
-    values when given."""
+    the control's scope from then on; ``measure``, ``de_minimis_percent``, ``excluded_targets``
+    and ``hs_codes_complete`` replace the old values when given."""
 
     type: Literal["ExportControlAmended"]
     measure: Literal["licence_required", "ban", "extraterritorial"] | None = None
     de_minimis_percent: Percent | None = None
+    excluded_targets: Destinations | None = added_later(
+        "replaces the control's excluded destinations when given ([] clears them)"
+    )
 
 
 class ExportControlSuspended(EventBase):

@@ -304,4 +304,5 @@ def corrected_fact(original: dict[str, Any], changes: dict[str, Any]) -> dict[st
         ]
         raise InvalidCorrection("the corrected event would be invalid", details) from None
     canonical = validated.model_dump(mode="json")
-    return {name: canonical[name] for name in changes}
+    # A field added later is left out of the dump when null (``events.added_later``).
+    return {name: canonical.get(name) for name in changes}

@@ -30,7 +30,10 @@ CONSUMES = frozenset(
 )  # fmt: skip
 STATUSES = ("pending", "in_force", "suspended", "lifted", "expired")
 SHOWN = ("pending", "in_force", "suspended")
-SCOPE = ("materials", "hs_codes", "targets", "measure", "de_minimis_percent")
+SCOPE = (
+    "materials", "hs_codes", "hs_codes_complete", "targets", "excluded_targets", "measure",
+    "de_minimis_percent",
+)  # fmt: skip
 
 
 def affects_from(fact: dict[str, Any]) -> date | None:
@@ -96,6 +99,7 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
         "jurisdiction": imposed["jurisdiction"],
         "agency": imposed["agency"],
         "title": imposed["title"],
+        "act": imposed.get("act"),
     }
     effective_from = start.isoformat()
     effective_until = end.isoformat() if end else None
@@ -108,6 +112,7 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
         scope = scopes.get(count)
         if scope is None:
             scope = {name: imposed.get(name) for name in SCOPE}
+            scope["excluded_targets"] = scope["excluded_targets"] or []
             for amendment_start, amendment in amendments:
                 if amendment_start <= scope_day:
                     scope.update({k: amendment[k] for k in SCOPE if amendment.get(k) is not None})
