@@ -83,6 +83,13 @@ class PolicyPage(BaseModel):
     next_after: str | None
 
 
+PERMALINK = Field(
+    description="this answer's relative URL with its record time pinned "
+    "(known_at=position=N), its valid date and every other parameter: fetched later, it "
+    "answers with the same items, whatever has been recorded since"
+)
+
+
 class PolicyDetail(PolicySummary):
     at: str = Field(description="the valid date status and on_date answer for")
     known_at: str = Field(description="the record time answered for")
@@ -93,6 +100,7 @@ class PolicyDetail(PolicySummary):
     suspended_until: str | None
     latest_progress: dict[str, Any] | None
     history: list[LogEntry]
+    permalink: str = PERMALINK
 
 
 class Health(BaseModel):
@@ -119,6 +127,7 @@ class ViewBody(BaseModel):
     )
     items: Any
     next_after: str | None = None
+    permalink: str = PERMALINK
 
 
 class ViewInfo(BaseModel):

@@ -12,6 +12,7 @@ from service.http.auth import require_reader
 from service.http.errors import ErrorEnvelope
 from service.http.schemas import PolicyDetail, PolicyPage
 from service.queries.moments import today
+from service.queries.permalinks import permalink
 from service.queries.policies import policy_detail, policy_page
 from service.queries.views import MAX_POLICY_PAGE
 
@@ -57,4 +58,7 @@ def get_policy(
     events tell them (``current``), and its history up to then."""
     now = request.app.state.clock()
     on = at or today(now)
-    return PolicyDetail(**policy_detail(request.app.state.timeline, policy_id, on, known_at, now))
+    answer = policy_detail(request.app.state.timeline, policy_id, on, known_at, now)
+    dated = ("at", answer["at"])
+    link = permalink(request.url.path, request.query_params.multi_items(), answer["position"], dated)
+    return PolicyDetail(**answer, permalink=link)

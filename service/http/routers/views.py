@@ -20,6 +20,7 @@ from service.http.params import ConfidenceParam, filter_dependency
 from service.http.schemas import ViewBody, ViewInfo, ViewList
 from service.queries.filters import ItemFilter
 from service.queries.moments import MAX_POSITION
+from service.queries.permalinks import permalink
 from service.queries.reader import ViewReader
 from service.queries.views import MAX_PAGE, ViewQuery, read_material, read_view
 from service.runtime.projector import ProjectionHost
@@ -107,13 +108,24 @@ def json_answer(answer: dict[str, Any]) -> Response:
     return Response(orjson.dumps(answer), media_type="application/json")
 
 
+def pinned(request: Request, answer: dict[str, Any], date_param: str = "at") -> dict[str, Any]:
+    """``answer`` with its ``permalink``: this read pinned to the position and valid date it
+    answered for (``service.queries.permalinks``)."""
+    dated = (date_param, answer.get(date_param))
+    link = permalink(
+        request.url.path, request.query_params.multi_items(), answer["position"], dated
+    )
+    return {**answer, "permalink": link}
+
+
 def read_endpoint(spec: ViewSpec) -> Callable[..., Response]:
     """``GET /views/<name>``: the parameters every read takes, those the view's declaration
     adds (``at`` for a view read by date, ``q``, ``group_by``, ``series``), then its filters."""
 
     def endpoint(request: Request, chosen: ItemFilter, **asked: Any) -> Response:
         now = request.app.state.clock()
-        return json_answer(read_view(reader(request), spec, chosen, ViewQuery(**asked), now))
+        answer = read_view(reader(request), spec, chosen, ViewQuery(**asked), now)
+        return json_answer(pinned(request, answer))
 
     def param(name: str, annotation: Any, default: Any = None) -> Parameter:
         return Parameter(name, Parameter.KEYWORD_ONLY, default=default, annotation=annotation)
@@ -169,4 +181,5 @@ def material_view(
     announced up to ``at``."""
     ask = ViewQuery(at=at, known_at=known_at, min_position=min_position)
     now = request.app.state.clock()
-    return json_answer(read_material(reader(request), material, ask, min_confidence, recent, now))
+    answer = read_material(reader(request), material, ask, min_confidence, recent, now)
+    return json_answer(pinned(request, answer))
