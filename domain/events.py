@@ -222,7 +222,9 @@ class EventBase(Model):
     @model_validator(mode="after")
     def _original_text_has_language(self) -> EventBase:
         if (self.original_title or self.original_summary) and not self.original_language:
-            raise ValueError("original_language is required with original_title or original_summary")
+            raise ValueError(
+                "original_language is required with original_title or original_summary"
+            )
         return self
 
     @model_validator(mode="after")

@@ -60,5 +60,7 @@ def get_policy(
     on = at or today(now)
     answer = policy_detail(request.app.state.timeline, policy_id, on, known_at, now)
     dated = ("at", answer["at"])
-    link = permalink(request.url.path, request.query_params.multi_items(), answer["position"], dated)
+    link = permalink(
+        request.url.path, request.query_params.multi_items(), answer["position"], dated
+    )
     return PolicyDetail(**answer, permalink=link)
