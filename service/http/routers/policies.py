@@ -8,11 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 
 from domain.timeline import Timeline
+from service.http.answers import pinned
 from service.http.auth import require_reader
 from service.http.errors import ErrorEnvelope
 from service.http.schemas import PolicyDetail, PolicyPage
 from service.queries.moments import today
-from service.queries.permalinks import permalink
 from service.queries.policies import policy_detail, policy_page
 from service.queries.views import MAX_POLICY_PAGE
 
@@ -59,8 +59,4 @@ def get_policy(
     now = request.app.state.clock()
     on = at or today(now)
     answer = policy_detail(request.app.state.timeline, policy_id, on, known_at, now)
-    dated = ("at", answer["at"])
-    link = permalink(
-        request.url.path, request.query_params.multi_items(), answer["position"], dated
-    )
-    return PolicyDetail(**answer, permalink=link)
+    return PolicyDetail(**pinned(request, answer))
