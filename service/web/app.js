@@ -14,6 +14,7 @@ import { closeStreams } from "./live.js";
 import { renderTimeline } from "./timeline-svg.js";
 import { setupTimeline, setupLegend } from "./timeline-input.js";
 import { setupViewTables } from "./views.js";
+import { setupCopyLink } from "./copy-link.js";
 
 function start() {
   readUrl();
@@ -24,6 +25,7 @@ function start() {
   setupFilters();
   setupValidDate();
   setupKnownAt();
+  setupCopyLink();
   setupFunding();
   setupTimeline();
   setupAtRange();

@@ -45,16 +45,20 @@ export function readUrl() {
 // written at most every 300 ms, since browsers throttle frequent history changes.
 export const writeUrl = debounce(() => writeUrlNow(), 300);
 function writeUrlNow() {
+  history.replaceState(null, "", `${location.pathname}?${pageParams(knownAtParam())}`);
+  updatePrintSummary();
+}
+
+// The page's state as the parameters of its address, with ``known`` as its record time.
+export function pageParams(known) {
   const params = new URLSearchParams();
   params.set("at", state.at);
-  const known = knownAtParam();
   if (known) params.set("known_at", known);
   for (const m of state.materials) params.append("material", m);
   if (state.jurisdiction) params.set("jurisdiction", state.jurisdiction);
   if (state.unverified) params.set("min_confidence", "unverified");
   if (state.groupBy !== "agency") params.set("group_by", state.groupBy);
-  history.replaceState(null, "", `${location.pathname}?${params}`);
-  updatePrintSummary();
+  return params;
 }
 
 export function knownAtParam() {
