@@ -75,3 +75,40 @@ def test_amounts_are_exact_decimal_strings(real_events: list[dict[str, Any]]) ->
 def test_derived_policy_ids_are_readable_slugs(real_events: list[dict[str, Any]]) -> None:
     event = EVENT_ADAPTER.validate_json(json.dumps(real_events[0]))
     assert derive_policy_id(event) == "us-28-8m-dpa-title-iii-agreement-with-urban-mining-2020"
+
+
+ADDED_LATER = {"act", "original_language", "original_title", "original_summary",
+               "hs_codes_complete", "excluded_targets"}  # fmt: skip
+
+
+def test_fields_added_later_are_written_only_when_given() -> None:
+    """A body stored before these fields existed, posted again unchanged, must dump (and so
+    digest) as it did then, or its retry would be refused as a different body."""
+    body = {
+        "type": "ExportControlImposed", "jurisdiction": "CN", "agency": "Made-up agency",
+        "title": "Made-up control", "announced_on": "2024-01-01", "materials": ["Ga"],
+        "measure": "ban", "sources": [{"title": "made-up", "url": None}],
+    }  # fmt: skip
+    event = EVENT_ADAPTER.validate_json(json.dumps(body))
+    assert not ADDED_LATER & set(json.loads(event.model_dump_json()))
+    given = {
+        **body, "act": {"id": "made-up-act", "title": "Made-up act"},
+        "original_language": "zh-Hans", "original_title": "稀土", "hs_codes_complete": False,
+        "excluded_targets": [],
+    }  # fmt: skip
+    dumped = json.loads(EVENT_ADAPTER.validate_json(json.dumps(given)).model_dump_json())
+    assert ADDED_LATER - {"original_summary"} <= set(dumped)
+    assert dumped["excluded_targets"] == []
+
+
+def test_original_text_needs_its_language() -> None:
+    body = {
+        "type": "PolicyAnnounced", "jurisdiction": "CN", "agency": "Made-up agency",
+        "title": "Made-up announcement", "announced_on": "2024-01-01", "materials": ["REE"],
+        "category": "other", "sources": [{"title": "made-up", "url": None}],
+        "original_title": "稀土",
+    }  # fmt: skip
+    with pytest.raises(ValidationError, match="original_language is required"):
+        EVENT_ADAPTER.validate_json(json.dumps(body))
+    with pytest.raises(ValidationError, match="original_language"):
+        EVENT_ADAPTER.validate_json(json.dumps({**body, "original_language": "not a tag!"}))
