@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import backends, lag, reads, rebuild, restart, streams, write_path
+from bench import backends, lag, reads, rebuild, restart, streams, webhooks, write_path
 
 BENCHMARKS = {
     "write-path": write_path.run,
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "streams": streams.run,
     "backends": backends.run,
     "restart": restart.run,
+    "webhooks": webhooks.run,
 }
 
 

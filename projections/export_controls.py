@@ -100,6 +100,8 @@ def rows(policy: PolicyFacts, since: date | None = None) -> list[Row]:
         "agency": imposed["agency"],
         "title": imposed["title"],
         "act": imposed.get("act"),
+        "original_language": imposed.get("original_language"),
+        "original_title": imposed.get("original_title"),
     }
     effective_from = start.isoformat()
     effective_until = end.isoformat() if end else None
@@ -213,6 +215,7 @@ SPEC = ViewSpec(
     kind="export_control",
     statuses=STATUSES,
     ended=frozenset({"lifted", "expired"}),
+    count_by=("jurisdiction", "material", "measure", "status", "agency"),
     material_section="controls",
     read_operation="active_export_controls",
     stream_operation="export_control_stream",

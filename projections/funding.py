@@ -139,6 +139,7 @@ SPEC = ViewSpec(
     group_by=("jurisdiction", "agency", "recipient", "material", "mechanism"),
     totals=True,
     series=True,
+    count_by=("jurisdiction", "material", "agency", "mechanism"),
     material_section="funding",
     read_operation="funding_view",
     stream_operation="funding_stream",

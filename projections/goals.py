@@ -184,6 +184,7 @@ SPEC = ViewSpec(
     kind="goal",
     statuses=STATUSES,
     ended=frozenset({"abandoned"}),
+    count_by=("jurisdiction", "material", "status", "agency"),
     material_section="goals",
     read_operation="goals_view",
     stream_operation="goal_stream",

@@ -78,6 +78,9 @@ class ViewSpec:
     group_by: tuple[str, ...] = ()  # fields a read may total by (with ``totals``)
     totals: bool = False  # a read sums ``amount_usd`` (funding)
     series: bool = False  # a read may give cumulative monthly totals (funding)
+    # Fields ``GET /views/<name>/counts`` may count entries by: only fields the view's items
+    # hold (``material`` counts an entry under each material it lists); empty: no counts.
+    count_by: tuple[str, ...] = ()
     searchable: bool = False  # a read takes ``q``, words in title or summary (timeline)
     material_section: str = ""  # its key in ``GET /views/materials/{material}``'s items
     # Names of the read and stream operations (OpenAPI operationIds start with them), kept

@@ -105,6 +105,7 @@ SPEC = ViewSpec(
     kind="tariff",
     statuses=STATUSES,
     ended=frozenset({"lifted", "expired"}),
+    count_by=("jurisdiction", "material", "status", "agency"),
     material_section="tariffs",
     read_operation="tariffs_view",
     stream_operation="tariff_stream",

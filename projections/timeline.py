@@ -1,6 +1,7 @@
 """``timeline``: the events in valid-time order (``announced_on``, then log position), as
 corrected; retracted events are left out. Filters: ``from``, ``to``, ``jurisdiction``,
-``material``, ``type`` and ``q`` (full text over title and summary, SQLite FTS5)."""
+``material``, ``type`` and ``q`` (full text over title and summary and the original-language
+title and summary: ``service.storage.text_search``)."""
 
 from __future__ import annotations
 
@@ -60,7 +61,11 @@ SPEC = ViewSpec(
         Filter("material", match="material"),
         Filter("type", match="event_type"),
     ),
-    columns=(Column("policy_id", "policy_id"), Column("title", "title", wraps=True)),
+    # The original-language title on the dim line under the English one.
+    columns=(
+        Column("policy_id", "policy_id"),
+        Column("title", "title", wraps=True, details=(("original_title", "{}"),)),
+    ),
     read_by_date=False,
     searchable=True,
     read_operation="timeline_view",

@@ -57,11 +57,43 @@ class Settings(BaseSettings):
         default=512, description="most single posts committed together in one transaction"
     )
     stream_heartbeat_seconds: float = Field(
-        default=15, gt=0, description="seconds between heartbeat comments on live streams"
+        default=15,
+        gt=0,
+        description="seconds between heartbeat comments on live streams; a subscriber that "
+        "vanished (no acknowledgement for this long) or stopped reading (data waiting this "
+        "long) is disconnected within two of them",
     )
     stream_queue_max: int = Field(
         default=1000,
         ge=1,
         description="messages that may wait for one live subscriber; beyond, it is sent an "
         "overflow message naming where to resume, and disconnected",
+    )
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="let webhooks reach loopback, private, link-local and other non-public "
+        "addresses (tests, trusted networks); otherwise their URLs are refused (422)",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10, gt=0, description="how long a webhook's receiver has to answer an attempt"
+    )
+    webhook_retry_base_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="a failed webhook delivery is tried again within this many seconds, then "
+        "twice as late each time (with jitter)",
+    )
+    webhook_retry_max_seconds: float = Field(
+        default=3600, gt=0, description="the longest pause between two tries of a webhook"
+    )
+    webhook_disable_after_seconds: float = Field(
+        default=3 * 24 * 3600,
+        gt=0,
+        description="a webhook failing for this long (3 days) is disabled",
+    )
+    webhook_lease_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="how long a process's hold on a webhook lasts unless renewed: after a "
+        "crash, another process resumes the webhook within this time",
     )

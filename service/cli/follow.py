@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from contextlib import closing
+from itertools import islice
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from projections.registry import VIEWS
-from service.cli.common import app, console, errors, say_error
+from service.cli.common import app, console, errors
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.client import Message
 
 
 @app.command()
@@ -39,67 +44,34 @@ def tail(
     and resumes after the last message received (Last-Event-ID), or from where it joined, so
     nothing is missed or printed twice. While the server cannot be reached it says so on
     stderr and keeps trying."""
-    from service.cli.tail import Refused, Tail, describe
+    # Imported here: only `tail` needs an HTTP client (see service.cli).
+    from service.cli.tail import RetryStatus, describe
+    from service.client import TimelineClient, TimelineError
+
+    def show(message: Message) -> None:
+        if as_json:
+            print(json.dumps(message, ensure_ascii=False), flush=True)
+        else:
+            console.print(describe(message))
 
     settings = Settings()
     base = server or f"http://{settings.host}:{settings.port}"
-    params: dict[str, Any] = {"material": material or [], "jurisdiction": jurisdiction or []}
-    retrying = RetryStatus(base)
-    follower = Tail(
-        base=base,
-        path="/events/stream" if view == "events" else f"/views/{view}/stream",
-        params={k: v for k, v in params.items() if v},
-        key=key,
-        last_id=after,
-        on_trouble=retrying.trouble,
-        on_connected=retrying.connected,
-    )
+    retrying = RetryStatus(base, show)
     try:
-        for message in follower.messages(limit=count):
-            if as_json:
-                print(json.dumps(message, ensure_ascii=False), flush=True)
-            else:
-                console.print(describe(message))
+        with (
+            TimelineClient(base, key) as client,
+            closing(
+                client.subscribe(
+                    view, after, listener=retrying, material=material, jurisdiction=jurisdiction
+                )
+            ) as messages,
+        ):
+            for message in islice(messages, count):
+                show(message)
     except KeyboardInterrupt:
         return
-    except Refused as refused:
+    except TimelineError as refused:  # what retrying cannot fix: a bad filter, a bad key
         errors.print(str(refused))
         raise typer.Exit(1) from None
     finally:
         retrying.close()
-
-
-class RetryStatus:
-    """What `tail` says on stderr while the server cannot be reached: the problem at once, then
-    when it tries again: a status line kept up to date on a terminal, a line per attempt
-    otherwise (a log file shows how long the outage lasted)."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.problem: str | None = None
-        self.attempts = 0
-        self.status = errors.status("", spinner="dots") if errors.is_terminal else None
-
-    def trouble(self, problem: str, wait: float) -> None:
-        if problem != self.problem:
-            say_error(problem)
-            self.problem = problem
-        self.attempts += 1
-        line = f"retrying in {wait:g} s (attempt {self.attempts + 1})"
-        if self.status is None:
-            say_error(line)
-            return
-        self.status.update(line)
-        self.status.start()
-
-    def connected(self) -> None:
-        if self.problem is None:
-            return
-        if self.status is not None:
-            self.status.stop()
-        say_error(f"connected to {self.base}")
-        self.problem, self.attempts = None, 0
-
-    def close(self) -> None:
-        if self.status is not None:
-            self.status.stop()

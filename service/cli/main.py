@@ -4,7 +4,7 @@ so that a read (``at``, ``diff``) loads neither the HTTP stack nor the server.""
 
 from __future__ import annotations
 
-from service.cli import data, follow, keys, reads, serving  # noqa: F401  (they register commands)
+from service.cli import acts, counts, data, follow, keys, reads, screen, search, serving, webhooks  # noqa: F401  (they register commands)
 from service.cli.common import app
 
 __all__ = ["app"]

@@ -15,7 +15,22 @@ from service.http import errors
 from service.http.guards import BodyLimit, NoNulInUrl, SecurityHeaders
 from service.http.metrics import Metrics, MetricsMiddleware
 from service.http.openapi import openapi_schema
-from service.http.routers import diff, events, keys, ops, page, policies, streams, views
+from service.http.routers import (
+    acts,
+    counts,
+    diff,
+    events,
+    feeds,
+    keys,
+    ops,
+    page,
+    policies,
+    screen,
+    streams,
+    views,
+    webhooks,
+)
+from service.runtime.webhooks import start_webhooks
 from service.settings import Settings
 
 DESCRIPTION = (
@@ -35,9 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
         for name, part in runtime.parts().items():
             setattr(app.state, name, part)
+        app.state.webhooks = start_webhooks(
+            settings, runtime.projections, runtime.workers, app.state.clock
+        )
         try:
             yield
         finally:
+            app.state.webhooks.stop()
             runtime.stop()
 
     app = FastAPI(
@@ -72,11 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware, metrics=app.state.metrics)  # outermost: sees all
     errors.install(app)
     app.include_router(streams.router)  # before /events/{event_id}, which would take "stream"
+    app.include_router(feeds.router)  # before /events/{event_id} too ("feed.atom")
     app.include_router(events.router)
     app.include_router(policies.router)
+    app.include_router(counts.router)  # /views/<name>/counts, before any /views/{...} route
     app.include_router(views.router)
+    app.include_router(acts.router)
     app.include_router(diff.router)
+    app.include_router(screen.router)
     app.include_router(keys.router)
+    app.include_router(webhooks.router)
     app.include_router(ops.router)
     app.include_router(page.router)
     app.openapi = lambda: openapi_schema(app)  # type: ignore[method-assign]

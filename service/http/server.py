@@ -20,6 +20,8 @@ import resource
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from service.streams.liveness import TRANSPORT_EXTENSION
+
 HEADER_SECONDS = 10.0
 MAX_HEADER_BYTES = 32 * 1024
 # Bytes that may arrive before the headers end: the headers plus the start of a body sent in
@@ -96,6 +98,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        # The connection's transport, for a live stream to bound how long its peer may stay
+        # silent (service.streams.liveness); ASGI lets a server add extensions to the scope.
+        self.scope["extensions"] = {TRANSPORT_EXTENSION: {"transport": self.transport}}
         self._expect_headers()
 
     def on_url(self, url: bytes) -> None:

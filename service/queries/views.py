@@ -166,8 +166,9 @@ def page(
 
 
 def _words(q: str) -> list[str]:
-    """The words of a search; every one must appear. The store quotes each as a plain word, so
-    user text never reaches a full-text query syntax (quotes, NEAR, column filters)."""
+    """The words of a search; every one must appear, as a whole word, or as a substring when
+    it holds Chinese or Japanese characters (``service.storage.text_search``). The store quotes
+    or escapes each, so user text never reaches a query syntax (quotes, NEAR, LIKE wildcards)."""
     words = [w.replace('"', "") for w in q.split()]
     words = [w for w in words if w]
     if not words:

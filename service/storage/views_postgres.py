@@ -3,7 +3,8 @@
 (live and ended entries, current and closed rows) over the record interval (a point, the
 opening position, for current rows) and ``int4range(valid_from, valid_until)``, so an (``at``,
 ``known_at``) read is one indexed query;
-the timeline's words are a ``tsvector`` with a GIN index. Tracking positions are the library's
+the timeline's words are a ``tsvector`` with a GIN index, its CJK text a column with a
+trigram index (``service.storage.text_search``). Tracking positions are the library's
 tracking table, written in the same transaction as the rows. Statements are constants with
 ``%s`` placeholders; the only names built at run time are index names made from integers.
 """
@@ -30,6 +31,7 @@ from projections.ports import (
     WriteBatch,
     day_number,
 )
+from service.storage import text_search
 from service.storage.postgres import create_tables_locked
 from service.storage.view_layout import DATED_VIEWS, ENDED, SCHEMA_VERSION, tracking_name
 
@@ -56,7 +58,8 @@ _SCHEMA = (
         ended BOOLEAN NOT NULL,
         match_keys TEXT[] NOT NULL,
         body JSON NOT NULL,
-        search TSVECTOR)""",
+        search TSVECTOR,
+        search_cjk TEXT)""",
     f"""CREATE INDEX IF NOT EXISTS view_rows_current ON view_rows (slot, policy_id)
         WHERE sys_until = {INF}""",
     "CREATE INDEX IF NOT EXISTS view_rows_sorted ON view_rows (slot, sort_key)",
@@ -74,13 +77,15 @@ _CLOSE_ROWS = (
     "AS u(until, id) WHERE view_rows.id = u.id"
 )
 _INSERT_ROWS = (
-    "INSERT INTO view_rows SELECT id, slot, policy_id, entity, sort_key, sys_from, sys_until, "
+    "INSERT INTO view_rows (id, slot, policy_id, entity, sort_key, sys_from, sys_until, "
+    "valid_from, valid_until, ended, match_keys, body, search, search_cjk) "
+    "SELECT id, slot, policy_id, entity, sort_key, sys_from, sys_until, "
     "valid_from, valid_until, ended, ARRAY(SELECT json_array_elements_text(keys::json)), "
-    "body::json, CASE WHEN words IS NULL THEN NULL ELSE to_tsvector('simple', words) END "
+    "body::json, CASE WHEN words IS NULL THEN NULL ELSE to_tsvector('simple', words) END, cjk "
     "FROM unnest(%s::bigint[], %s::integer[], %s::text[], %s::text[], %s::text[], "
     "%s::integer[], %s::integer[], %s::integer[], %s::integer[], %s::boolean[], %s::text[], "
-    "%s::text[], %s::text[]) AS u(id, slot, policy_id, entity, sort_key, sys_from, sys_until, "
-    "valid_from, valid_until, ended, keys, body, words)"
+    "%s::text[], %s::text[], %s::text[]) AS u(id, slot, policy_id, entity, sort_key, sys_from, "
+    "sys_until, valid_from, valid_until, ended, keys, body, words, cjk)"
 )
 
 
@@ -117,15 +122,17 @@ class PostgresViewStore(PostgresTrackingRecorder):
             self.tracking_table_exists = True
             self.tracking_migration_current = self.tracking_migration_previous = migrated
         super()._create_table(curs)
+        without_cjk = text_search.add_postgres_column(curs)
         curs.execute("SELECT MAX(version) AS v FROM view_schema")
         found = (curs.fetchone() or {}).get("v")
-        if found != SCHEMA_VERSION:
+        if found != SCHEMA_VERSION or without_cjk:
             # Views are derived data: an older layout is dropped and rebuilt from the log.
             curs.execute("SELECT slot FROM view_slots")
             for record in curs.fetchall():
                 self._drop_slot(curs, record["slot"])
             curs.execute("DELETE FROM view_schema")
             curs.execute("INSERT INTO view_schema VALUES (%s)", [SCHEMA_VERSION])
+        text_search.prepare_postgres(curs)
 
     # --- slots ---------------------------------------------------------------------------------
 
@@ -255,13 +262,12 @@ class PostgresViewStore(PostgresTrackingRecorder):
                 c.execute(_CLOSE_ROWS, [list(column) for column in zip(*closes, strict=True)])
             rows = []
             for local, (slot, policy_id, row, position, keys) in batch.inserts.items():
-                summary = row.body.get("summary")
                 rows.append(
                     (ids[local], slot, policy_id, row.entity, row.sort_key, position,
                      batch.closes.get(local, INF), day_number(row.valid_from, 1),
                      day_number(row.valid_until, INF), row.body.get("status") in ENDED,
-                     json.dumps(keys), json.dumps(row.body),
-                     f"{row.body.get('title', '')} {summary}" if summary is not None else None)
+                     json.dumps(keys), json.dumps(row.body), text_search.words_text(row.body),
+                     text_search.substring_text(row.body))
                 )  # fmt: skip
             if rows:
                 c.execute(_INSERT_ROWS, [list(column) for column in zip(*rows, strict=True)])
@@ -375,8 +381,9 @@ def _scan_where(
     ]  # fmt: skip
     params: list[Any] = [slot.slot, after, until, position, position]
     if words:
-        clauses.append("search @@ plainto_tsquery('simple', %s)")
-        params.append(" ".join(words))
+        searched, searched_params = text_search.postgres_clauses(words)
+        clauses += searched
+        params += searched_params
     if match_keys:
         clauses.append("match_keys && %s")
         params.append(list(match_keys))

@@ -33,6 +33,7 @@ from projections.ports import (
     WriteBatch,
     day_number,
 )
+from service.storage import text_search
 from service.storage.view_layout import DATED_VIEWS, ENDED, SCHEMA_VERSION, tracking_name
 
 
@@ -107,7 +108,7 @@ _SCHEMA = (
     # server's CPU at 200 events/s).
     f"""CREATE INDEX IF NOT EXISTS view_rows_closed ON view_rows (slot, sys_until)
         WHERE sys_until < {INF}""",
-    "CREATE VIRTUAL TABLE IF NOT EXISTS view_text USING fts5(text)",
+    *text_search.SQLITE_TABLES,
 )
 
 
@@ -125,13 +126,16 @@ class ViewStore(SQLiteTrackingRecorder):
             c.execute("CREATE TABLE IF NOT EXISTS view_schema (version INTEGER NOT NULL)")
             c.execute("SELECT MAX(version) FROM view_schema")
             found = c.fetchone()[0]
-            if found != SCHEMA_VERSION:
+            # A store of this version made before its CJK table existed: rows lack their runs.
+            c.execute("SELECT 1 FROM sqlite_master WHERE name = 'view_text_cjk'")
+            without_cjk = found is not None and c.fetchone() is None
+            if found != SCHEMA_VERSION or without_cjk:
                 c.execute("SELECT name FROM sqlite_master WHERE name LIKE 'view_rtree_%_live'")
                 slots = [int(r[0].split("_")[2]) for r in c.fetchall()]
                 for slot in slots:
                     for ended, closed in TREES:
                         c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended, closed)}")
-                for table in ("view_rows", "view_slots", "view_text"):
+                for table in ("view_rows", "view_slots", *text_search.SQLITE_TABLE_NAMES):
                     c.execute(f"DROP TABLE IF EXISTS {table}")
                 c.execute("DELETE FROM view_schema")
                 c.execute("INSERT INTO view_schema VALUES (?)", [SCHEMA_VERSION])
@@ -207,10 +211,11 @@ class ViewStore(SQLiteTrackingRecorder):
     def _drop_slot(self, c: SQLiteCursor, slot: int) -> None:
         for ended, closed in TREES:
             c.execute(f"DROP TABLE IF EXISTS {rtree(slot, ended, closed)}")
-        c.execute(
-            "DELETE FROM view_text WHERE rowid IN (SELECT id FROM view_rows WHERE slot = ?)",
-            [slot],
-        )
+        for table in text_search.SQLITE_TABLE_NAMES:
+            c.execute(
+                f"DELETE FROM {table} WHERE rowid IN (SELECT id FROM view_rows WHERE slot = ?)",
+                [slot],
+            )
         c.execute("DELETE FROM view_rows WHERE slot = ?", [slot])
         c.execute("DELETE FROM view_slots WHERE slot = ?", [slot])
         c.execute("DELETE FROM tracking WHERE application_name = ?", [tracking_name(slot)])
@@ -278,7 +283,6 @@ class ViewStore(SQLiteTrackingRecorder):
                     c.executemany(f"DELETE FROM {current} WHERE id = ?", ids_moved)
             rows = []
             boxes: dict[str, list[tuple[int, ...]]] = {}
-            texts = []
             for local, pending in batch.inserts.items():
                 row_id = ids[local]
                 sys_until = batch.closes.get(local, INF)
@@ -297,12 +301,13 @@ class ViewStore(SQLiteTrackingRecorder):
                         (row_id, position, sys_until - 1 if closed else position,
                          valid_from, valid_until - 1 if valid_until < INF else INF)
                     )  # fmt: skip
-                if "summary" in row.body:
-                    texts.append((row_id, f"{row.body.get('title', '')} {row.body['summary']}"))
             c.executemany("INSERT INTO view_rows VALUES (?,?,?,?,?,?,?,?,?,?,?)", rows)
             for tree, entries in boxes.items():
                 c.executemany(f"INSERT INTO {tree} VALUES (?,?,?,?,?)", entries)
-            c.executemany("INSERT INTO view_text (rowid, text) VALUES (?, ?)", texts)
+            searched = [(ids[local], pending[2].body) for local, pending in batch.inserts.items()]
+            words, substrings = text_search.sqlite_rows(searched)
+            c.executemany("INSERT INTO view_text (rowid, text) VALUES (?, ?)", words)
+            c.executemany("INSERT INTO view_text_cjk (rowid, text) VALUES (?, ?)", substrings)
         batch.assigned = ids
 
     # --- reading -------------------------------------------------------------------------------
@@ -445,8 +450,9 @@ def _scan_where(
     ]  # fmt: skip
     params: list[Any] = [slot.slot, after, until, position, position]
     if words:
-        clauses.append("id IN (SELECT rowid FROM view_text WHERE view_text MATCH ?)")
-        params.append(" ".join(f'"{w}"' for w in words))
+        searched, searched_params = text_search.sqlite_clauses(words)
+        clauses += searched
+        params += searched_params
     if match_keys:
         clauses.append(
             "EXISTS (SELECT 1 FROM json_each(match_keys) WHERE value IN "

@@ -32,11 +32,18 @@ def log_entry(event: LoggedEvent) -> dict[str, Any]:
 def render(step: Step, chosen: Filter) -> Message | None:
     """The message ``step`` makes for a subscriber with filter ``chosen``, or None when none
     of it passes the filter."""
+    shown = payload(step, chosen)
+    return None if shown is None else _message(step.point, *shown)
+
+
+def payload(step: Step, chosen: Filter) -> tuple[str, dict[str, Any]] | None:
+    """What ``step`` tells a subscriber with filter ``chosen``: the message's ``event:`` kind
+    and its ``data:``, or None when none of it passes the filter (the feeds say the same)."""
     if step.stream == LOG:
         assert step.event is not None and isinstance(chosen, LogFilter)
         if not chosen.admits(step.event.fact):
             return None
-        return _message(step.point, step.event.fact["type"], log_entry(step.event))
+        return step.event.fact["type"], log_entry(step.event)
     assert isinstance(chosen, ItemFilter)
     items: list[dict[str, Any]] = []
     kinds: set[str] = set()
@@ -65,7 +72,14 @@ def render(step: Step, chosen: Filter) -> Message | None:
     }
     if step.since is not None:
         data["transition"] = {"from": step.since.isoformat(), "to": data["at"]}
-    return _message(step.point, kind, data)
+    return kind, data
+
+
+def data_of(step: Step, chosen: Filter) -> bytes | None:
+    """The ``data:`` of the message ``step`` makes for ``chosen``, as the bytes a subscriber's
+    EventSource gives (compact JSON on one line), or None when it sends nothing."""
+    shown = payload(step, chosen)
+    return None if shown is None else _data_text(shown[1]).encode("utf-8")
 
 
 def overflow_message(last: Point, queue_size: int) -> bytes:
@@ -76,6 +90,11 @@ def overflow_message(last: Point, queue_size: int) -> bytes:
     return _message(last, "overflow", data).data
 
 
+def _data_text(data: dict[str, Any]) -> str:
+    # One line: JSON escapes every newline inside strings, so the event has one data line.
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
 def _message(point: Point, kind: str, data: dict[str, Any]) -> Message:
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    text = _data_text(data)
     return Message(point, ServerSentEvent(data=text, event=kind, id=point.id).encode())

@@ -1,6 +1,7 @@
-// Policy Timeline: the page at "/". Plain JavaScript, no libraries, nothing fetched from
-// anywhere but this server. It reads the public API (views, events), draws the timeline as
-// SVG, and follows the live streams (Server-Sent Events) so that new events show at once.
+// Policy Timeline: the page at "/". Plain JavaScript, no libraries but Chart.js for the
+// charts (vendored, see charts.js), nothing fetched from anywhere but this server. It reads
+// the public API (views, events), draws the timeline as SVG, and follows the live streams
+// (Server-Sent Events) so that new events show at once.
 // Everything from the API is put on the page as text (textContent), never as markup.
 
 import { $ } from "./dom.js";
@@ -14,7 +15,10 @@ import { closeStreams } from "./live.js";
 import { renderTimeline } from "./timeline-svg.js";
 import { setupTimeline, setupLegend } from "./timeline-input.js";
 import { setupViewTables } from "./views.js";
+import { setupCharts } from "./charts.js";
 import { setupCopyLink } from "./copy-link.js";
+import { setupFeedLink } from "./feed-link.js";
+import { setupScreen } from "./screen.js";
 
 function start() {
   readUrl();
@@ -26,12 +30,15 @@ function start() {
   setupValidDate();
   setupKnownAt();
   setupCopyLink();
+  setupFeedLink();
   setupFunding();
+  setupCharts();
   setupTimeline();
   setupAtRange();
   state.at = clampIso(state.at);
   showAt();
   showKnown();
+  setupScreen();
   window.addEventListener("pagehide", closeStreams);
   window.addEventListener("beforeprint", () => {
     updatePrintSummary();

@@ -3,6 +3,7 @@ import { longDate } from "./dates.js";
 import { state, knownAtParam } from "./state.js";
 import { PAGE_LIMIT, filterParams, getJson } from "./api.js";
 import { selectEvent } from "./event-detail.js";
+import { originalTitle } from "./original-text.js";
 
 let controlsSeq = 0;
 
@@ -29,6 +30,11 @@ export const MEASURE_LABEL = {
   licence_required: "licence required", ban: "ban", extraterritorial: "extraterritorial",
 };
 
+// A control's entry carries its imposing event's original title (as corrected), if any.
+function originalOf(item) {
+  return item.original_title ? item : null;
+}
+
 function renderControls(body, at) {
   const items = [...body.items].sort(
     (a, b) =>
@@ -54,7 +60,7 @@ function renderControls(body, at) {
       "data-event-id": (item.event_ids || [])[0] || "",
     });
     open.addEventListener("click", () => selectEvent(open.dataset.eventId, { focusPanel: true }));
-    const control = el("td", { class: "control" }, open, item.instrument ? el("small", { text: item.instrument }) : null);
+    const control = el("td", { class: "control" }, open, originalTitle(originalOf(item)), item.instrument ? el("small", { text: item.instrument }) : null);
     const by = el("td", { class: "by" }, el("strong", { text: item.jurisdiction }), el("small", { text: item.agency || "" }));
     const mats = el("td", { class: "mats" }, ...(item.materials || []).map((m) => el("span", { class: "chip", text: m })));
     const measure = el("td", { text: MEASURE_LABEL[item.measure] || item.measure || "" });

@@ -8,6 +8,8 @@ import { getJson } from "./api.js";
 import { MEASURE_LABEL } from "./controls.js";
 import { markerFor } from "./timeline-svg.js";
 import { revealEvent } from "./timeline-input.js";
+import { ORIGINAL_FIELDS, inOriginal, originalTitle } from "./original-text.js";
+import { actSection } from "./acts.js";
 
 const FIELDS = [
   ["policy_id", "Policy"], ["jurisdiction", "Jurisdiction"], ["agency", "Agency"],
@@ -21,7 +23,7 @@ const FIELDS = [
   ["category", "Category"], ["outcome", "Outcome"], ["reason", "Reason"], ["summary", "Note"], ["tags", "Tags"],
   ["date_precision", "Dates exact to"], ["confidence", "Confidence"],
 ];
-const NOT_FIELDS = new Set(["event_id", "type", "title", "sources", "corrects", "changes", "retracts", "position", "recorded_at"]);
+const NOT_FIELDS = new Set(["event_id", "type", "title", "original_title", "sources", "corrects", "changes", "retracts", "position", "recorded_at"]);
 const ENUM_FIELDS = new Set(["mechanism", "category", "comparator", "confidence", "date_precision", "status"]);
 function fieldText(name, value) {
   if (value === null || value === undefined || value === "") return null;
@@ -31,6 +33,7 @@ function fieldText(name, value) {
   if (name === "jurisdiction") return `${value} · ${jurisdictionName(value)}`;
   if (name === "measure") return MEASURE_LABEL[value] || value;
   if (name === "date_precision" && value === "day") return null;
+  if (name === "act" && typeof value === "object") return `${value.title} (${value.id})`;
   if (typeof value === "object") return JSON.stringify(value);
   return ENUM_FIELDS.has(name) ? String(value).replace(/_/g, " ") : String(value);
 }
@@ -48,7 +51,8 @@ function fieldList(fact, original) {
     const text = fieldText(name, fact[name]);
     const was = original ? fieldText(name, original[name]) : text;
     if (text === null && was === null) continue;
-    const dd = el("dd", {}, text === null ? el("em", { text: "(none)" }) : text);
+    const shown = ORIGINAL_FIELDS.has(name) ? inOriginal(text, fact.original_language) : text;
+    const dd = el("dd", {}, text === null ? el("em", { text: "(none)" }) : shown);
     if (original && JSON.stringify(fact[name]) !== JSON.stringify(original[name])) {
       dd.classList.add("corrected");
       dd.append(el("span", { class: "was", text: ` — as first recorded: ${was ?? "(none)"}` }));
@@ -104,7 +108,8 @@ export async function selectEvent(eventId, { focusPanel = false, reveal = false 
   const kind = kindOf(fact.type);
   const header = el("div", { class: "detail-head" },
     el("p", { class: `kind-line k-${kind}` }, kindSwatch(kind), ` ${typeLabel(fact.type)}`),
-    el("h3", { id: "detail-title", tabIndex: -1, text: fact.title }));
+    el("h3", { id: "detail-title", tabIndex: -1, text: fact.title }),
+    originalTitle(fact));
   const notes = [];
   if (retracted) notes.push(el("p", { class: "note retracted", text: "Retracted: this event no longer counts in any view (it still shows in reads known before the retraction)." }));
   if (applied.length && !retracted) {
@@ -112,6 +117,7 @@ export async function selectEvent(eventId, { focusPanel = false, reveal = false 
   }
   const recorded = el("p", { class: "recorded", text: `Recorded ${stamp(detail.recorded_at)} by ${detail.recorded_by} · log position ${detail.position} · event ${fact.event_id}` });
   const parts = [header, ...notes, fieldList(fact, applied.length ? detail.event : null)];
+  if (fact.act && !retracted) parts.push(actSection(fact.act, fact.event_id, (id) => selectEvent(id, { focusPanel: true, reveal: true })));
   parts.push(el("h4", { text: "Sources" }), sourceList(fact.sources));
   if ((detail.corrections || []).length) {
     const list = el("ol", { class: "corrections" });
@@ -125,7 +131,9 @@ export async function selectEvent(eventId, { focusPanel = false, reveal = false 
       if (c.changes) {
         const changes = el("dl", { class: "fields changes" });
         for (const [name, value] of Object.entries(c.changes)) {
-          changes.append(el("dt", { text: Object.fromEntries(FIELDS)[name] || humanise(name) }), el("dd", { text: fieldText(name, value) ?? "(none)" }));
+          const text = fieldText(name, value) ?? "(none)";
+          const language = c.changes.original_language || fact.original_language;
+          changes.append(el("dt", { text: Object.fromEntries(FIELDS)[name] || humanise(name) }), el("dd", {}, ORIGINAL_FIELDS.has(name) ? inOriginal(text, language) : text));
         }
         item.append(changes);
       }

@@ -55,11 +55,23 @@ function applyMaterial() {
   reloadSoon.now();
 }
 
+// The search narrows the timeline only: the stream and the other views take no words.
+function applySearch() {
+  const q = $("q").value.trim();
+  if (q === state.q) return;
+  state.q = q;
+  reloadSoon.now();
+}
+
 export function setupFilters() {
+  $("q").value = state.q;
   $("toolbar").addEventListener("submit", (event) => {
     event.preventDefault();
     applyMaterial();
+    applySearch();
   });
+  $("q").addEventListener("change", applySearch);
+  $("q").addEventListener("search", applySearch); // Enter, or the clear button
   $("material").addEventListener("change", applyMaterial);
   $("jurisdiction").addEventListener("change", (event) => {
     state.jurisdiction = event.target.value;

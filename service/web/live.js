@@ -7,7 +7,7 @@ import { remember } from "./timeline-read.js";
 import { fillFilterOptions } from "./filters.js";
 import { fitRangeToEvents } from "./valid-date.js";
 import { showKnown } from "./known-at.js";
-import { loadViewsSoon } from "./reload.js";
+import { loadViewsSoon, reloadSoon } from "./reload.js";
 import { renderTimeline, markerFor } from "./timeline-svg.js";
 import { selectEvent } from "./event-detail.js";
 
@@ -90,6 +90,11 @@ function onTimelineMessage(message) {
     state.notShown += 1;
     setLive("live", liveText());
     showKnown();
+    return;
+  }
+  if (state.q) {
+    // The stream cannot search: the timeline narrowed by words is read again instead.
+    reloadSoon();
     return;
   }
   for (const change of data.items || []) {

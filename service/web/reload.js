@@ -11,10 +11,11 @@ import { setLive, liveText, openStreams } from "./live.js";
 import { fitDomain, renderTimeline } from "./timeline-svg.js";
 import { selectEvent } from "./event-detail.js";
 import { loadViewTables } from "./views.js";
+import { loadCharts } from "./charts.js";
 
 async function loadViews(minPosition) {
   try {
-    await Promise.all([loadControls(minPosition), loadFunding(minPosition), loadGoals(minPosition), loadViewTables(minPosition)]);
+    await Promise.all([loadControls(minPosition), loadFunding(minPosition), loadGoals(minPosition), loadViewTables(minPosition), loadCharts(minPosition)]);
     showAlert("");
   } catch (error) {
     showAlert(`Could not read the views: ${error.message}`);

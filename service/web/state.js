@@ -6,6 +6,7 @@ export const state = {
   known: { mode: "latest", position: null, date: null },
   materials: [],
   jurisdiction: "",
+  q: "", // the timeline's search words (the other views take none)
   unverified: false,
   groupBy: "agency",
   fundingAll: false,
@@ -36,6 +37,7 @@ export function readUrl() {
   else if (/^\d{4}-\d{2}-\d{2}$/.test(known)) state.known = { mode: "date", position: null, date: known };
   state.materials = params.getAll("material").filter(Boolean);
   state.jurisdiction = params.get("jurisdiction") || "";
+  state.q = (params.get("q") || "").trim().slice(0, 200);
   state.unverified = params.get("min_confidence") === "unverified";
   const groupBy = params.get("group_by");
   if (groupBy && [...$("group-by").options].some((o) => o.value === groupBy)) state.groupBy = groupBy;
@@ -56,6 +58,7 @@ export function pageParams(known) {
   if (known) params.set("known_at", known);
   for (const m of state.materials) params.append("material", m);
   if (state.jurisdiction) params.set("jurisdiction", state.jurisdiction);
+  if (state.q) params.set("q", state.q);
   if (state.unverified) params.set("min_confidence", "unverified");
   if (state.groupBy !== "agency") params.set("group_by", state.groupBy);
   return params;
@@ -78,6 +81,7 @@ export function updatePrintSummary() {
   const filters = [
     state.materials.length ? `material ${state.materials.join(", ")}` : null,
     state.jurisdiction ? `jurisdiction ${state.jurisdiction}` : null,
+    state.q ? `timeline search “${state.q}”` : null,
     state.unverified ? "unverified events included" : null,
   ].filter(Boolean);
   $("print-summary").textContent = `Valid date ${longDate(state.at)} · known at ${known}${filters.length ? ` · ${filters.join(" · ")}` : ""}`;

@@ -14,6 +14,7 @@ export async function loadTimeline() {
   for (let page = 0; page < MAX_TIMELINE_PAGES; page += 1) {
     const body = await getJson("/views/timeline", {
       ...filterParams(),
+      q: state.q || null,
       known_at: knownAtParam(),
       limit: PAGE_LIMIT,
       after,

@@ -169,7 +169,7 @@ export function renderTimeline() {
     });
     if (!inView) mark.setAttribute("aria-hidden", "true");
     const title = svg("title");
-    title.textContent = `${e.announced_on} · ${e.jurisdiction} · ${typeLabel(e.type)}\n${e.title}`;
+    title.textContent = `${e.announced_on} · ${e.jurisdiction} · ${typeLabel(e.type)}\n${e.title}${e.original_title ? `\n${e.original_title}` : ""}`;
     mark.append(title, svg("circle", { class: "halo", r: 11 }), svg("path", { class: "mark", d: SHAPES[KIND_BY_KEY[kind].shape] }));
     marks.append(mark);
     positions.set(e.event_id, { px, py, lane: e.jurisdiction, inView });

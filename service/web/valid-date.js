@@ -1,8 +1,14 @@
-import { $, el, showFill } from "./dom.js";
+import { $, el, showFill, debounce } from "./dom.js";
 import { DAY_MS, isoToMs, msToIso, todayIso, addMonths, longDate } from "./dates.js";
 import { state, writeUrl } from "./state.js";
 import { loadViewsSoon } from "./reload.js";
 import { renderTimeline } from "./timeline-svg.js";
+import { selectEvent } from "./event-detail.js";
+
+// The open event's panel shows things on the valid date (its act's measures' statuses).
+const refreshDetailsSoon = debounce(() => {
+  if (state.selected) selectEvent(state.selected);
+}, 300);
 
 export function fitRangeToEvents() {
   const { first, last } = state.seen;
@@ -65,6 +71,8 @@ export function setAt(iso, { now = false } = {}) {
   renderTimeline();
   if (now) loadViewsSoon.now();
   else loadViewsSoon();
+  refreshDetailsSoon();
+  document.dispatchEvent(new Event("valid-date-change")); // for forms that follow the date
 }
 
 export function setupValidDate() {

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from projections.registry import VIEWS
+from projections.registry import DATED_VIEWS, VIEWS
 from service.http.app import create_app
 from service.settings import Settings
 from tests.support.backend import database_url
@@ -188,8 +188,67 @@ CASES += [
     )
 ]  # fmt: skip
 
+# Atom feeds take the filters of the read or the log, and refuse alike (tests/api/test_feeds.py).
+CASES += [
+    ("log feed: unknown event type", "GET", "/events/feed.atom?type=Nope", None, 422, "invalid"),
+    *(
+        (f"{name} feed: confidence not understood", "GET", f"/views/{name}/feed.atom?min_confidence=sure", None, 422, "invalid")
+        for name in VIEWS
+    ),
+]  # fmt: skip
+
+# Acts and their measures (tests/api/test_acts.py has the rest).
+CASES += [
+    ("act: malformed id", "GET", "/acts/Not_A_Slug", None, 422, "invalid"),
+    ("act: unknown", "GET", "/acts/xx-no-such-act", None, 404, "not_found"),
+    ("act: valid date not understood", "GET", "/acts/cn-mofcom-2024-46?at=2026-13-01", None, 422, "invalid"),
+    ("acts: record time not understood", "GET", "/acts?known_at=yesterday", None, 422, "invalid"),
+]  # fmt: skip
+
+# Screening (tests/api/test_screen.py has the rest).
+CASES += [
+    ("screen: neither hs_code nor material", "GET", "/screen?exporter=CN", None, 422, "invalid"),
+    ("screen: hs_code not digits", "GET", "/screen?exporter=CN&hs_code=28.4x", None, 422, "invalid"),
+]  # fmt: skip
+
+# Counts over time of every view read by date (tests/api/test_counts.py has the rest).
+CASES += [
+    case
+    for name in sorted(DATED_VIEWS)
+    for case in (
+        (f"{name} counts: no by", "GET", f"/views/{name}/counts", None, 422, "invalid"),
+        (f"{name} counts: by a field it does not count", "GET", f"/views/{name}/counts?by=recipient", None, 422, "invalid"),
+        (f"{name} counts: from after to", "GET", f"/views/{name}/counts?by=jurisdiction&from=2025-02-01&to=2025-01-31", None, 422, "invalid"),
+        (f"{name} counts: over 400 buckets", "GET", f"/views/{name}/counts?by=jurisdiction&from=0001-01-01&to=9999-12-31&bucket=year", None, 422, "invalid"),
+    )
+]  # fmt: skip
+
 # Bad credentials, one per operation that takes no other input.
+# Webhooks (tests/process/test_webhooks.py has the rest). No loopback receiver here: the
+# setting that allows private addresses is off.
+HOOK = "https://example.org/made-up-receiver"
+CASES += [
+    ("webhook: unknown view", "POST", "/webhooks", {"url": HOOK, "view": "nope"}, 422, "invalid"),
+    ("webhook: a filter the stream does not take", "POST", "/webhooks", {"url": HOOK, "view": "funding", "filters": {"status": ["active"]}}, 422, "invalid"),
+    ("webhook: a filter value the stream refuses", "POST", "/webhooks", {"url": HOOK, "view": "goals", "filters": {"status": ["in_force"]}}, 422, "invalid"),
+    ("webhook: ftp URL", "POST", "/webhooks", {"url": "ftp://example.org/x", "view": "events"}, 422, "invalid"),
+    ("webhook: loopback URL", "POST", "/webhooks", {"url": "http://127.0.0.1:9/x", "view": "events"}, 422, "invalid"),
+    ("webhook: metadata URL", "POST", "/webhooks", {"url": "http://169.254.169.254/latest", "view": "events"}, 422, "invalid"),
+    ("webhook: no URL", "POST", "/webhooks", {"view": "events"}, 422, "invalid"),
+    ("webhook: a secret of its own", "POST", "/webhooks", {"url": HOOK, "view": "events", "secret": "whsec_mine"}, 422, "invalid"),
+    ("webhook: malformed JSON", "POST", "/webhooks", b'{"url": ', 400, "malformed_json"),
+    ("webhook: read an unknown one", "GET", "/webhooks/wh_made_up", None, 404, "not_found"),
+    ("webhook: change an unknown one", "PATCH", "/webhooks/wh_made_up", {"enabled": True}, 404, "not_found"),
+    ("webhook: change its URL", "PATCH", "/webhooks/wh_made_up", {"url": HOOK}, 422, "invalid"),
+    ("webhook: delete an unknown one", "DELETE", "/webhooks/wh_made_up", None, 404, "not_found"),
+    ("webhook: deliveries of an unknown one", "GET", "/webhooks/wh_made_up/deliveries", None, 404, "not_found"),
+    ("webhook: deliveries page over 1000", "GET", "/webhooks/wh_made_up/deliveries?limit=1001", None, 422, "invalid"),
+    ("webhook: redeliver with no point", "POST", "/webhooks/wh_made_up/redeliver", None, 422, "invalid"),
+    ("webhook: redeliver an unknown one", "POST", "/webhooks/wh_made_up/redeliver?after=1", None, 404, "not_found"),
+]  # fmt: skip
+
 CREDENTIAL_CASES: list[tuple[str, str, str, dict[str, str]]] = [
+    ("webhook list: unknown key", "GET", "/webhooks", {"Authorization": "Bearer pt_made_up"}),
     ("views list: Basic credentials", "GET", "/views", {"Authorization": "Basic YWRtaW46YWRtaW4="}),
     ("key list: Bearer without a key", "GET", "/keys", {"Authorization": "Bearer "}),
     ("key log: unknown key", "GET", "/keys/log", {"Authorization": "Bearer pt_made_up"}),
@@ -220,12 +279,13 @@ async def bad_input_client(
             yield c
 
 
-async def snapshot(client: httpx.AsyncClient) -> tuple[int, list[Any], Any, Any]:
-    """The log, and the keys with their log."""
+async def snapshot(client: httpx.AsyncClient) -> tuple[int, list[Any], Any, Any, Any]:
+    """The log, the keys with their log, and the webhooks."""
     page = (await client.get("/events?limit=1000")).json()
     keys = (await client.get("/keys", headers=AUTH)).json()
     key_log = (await client.get("/keys/log", headers=AUTH)).json()
-    return page["position"], page["items"], keys, key_log
+    webhooks = (await client.get("/webhooks", headers=AUTH)).json()
+    return page["position"], page["items"], keys, key_log, webhooks
 
 
 def test_there_are_at_least_40_distinct_cases_reaching_every_operation() -> None:

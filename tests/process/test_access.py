@@ -12,7 +12,7 @@ from uuid import uuid4
 import httpx
 import pytest
 
-from projections.registry import VIEWS
+from projections.registry import DATED_VIEWS, VIEWS
 from service.http.app import create_app
 from service.settings import Settings
 from tests.support.bodies import made_up_control
@@ -31,19 +31,36 @@ NEEDS: dict[tuple[str, str], str | None] = {
     ("POST", "/events"): "editor",
     ("POST", "/events/batch"): "editor",
     ("GET", "/events/stream"): "reader",
+    ("GET", "/events/feed.atom"): "reader",
     ("GET", "/events/{event_id}"): "reader",
     ("GET", "/policies"): "reader",
     ("GET", "/policies/{policy_id}"): "reader",
     ("GET", "/views"): "reader",
-    # Every view of the registry is read and streamed by readers.
-    **{("GET", f"/views/{name}{tail}"): "reader" for name in VIEWS for tail in ("", "/stream")},
+    # Every view of the registry is read, streamed and fed (Atom) to readers.
+    **{
+        ("GET", f"/views/{name}{tail}"): "reader"
+        for name in VIEWS
+        for tail in ("", "/stream", "/feed.atom")
+    },
     ("GET", "/views/materials/{material}"): "reader",
+    # Every view read by date is counted over time by readers.
+    **{("GET", f"/views/{name}/counts"): "reader" for name in DATED_VIEWS},
     ("POST", "/views/{name}/rebuild"): "admin",
     ("GET", "/diff"): "reader",
+    ("GET", "/screen"): "reader",
+    ("GET", "/acts"): "reader",
+    ("GET", "/acts/{act_id}"): "reader",
     ("POST", "/keys"): "admin",
     ("GET", "/keys"): "admin",
     ("GET", "/keys/log"): "admin",
     ("DELETE", "/keys/{name}"): "admin",
+    ("POST", "/webhooks"): "admin",
+    ("GET", "/webhooks"): "admin",
+    ("GET", "/webhooks/{webhook_id}"): "admin",
+    ("PATCH", "/webhooks/{webhook_id}"): "admin",
+    ("DELETE", "/webhooks/{webhook_id}"): "admin",
+    ("GET", "/webhooks/{webhook_id}/deliveries"): "admin",
+    ("POST", "/webhooks/{webhook_id}/redeliver"): "admin",
     ("GET", "/healthz"): None,
     ("GET", "/readyz"): None,
     ("GET", "/metrics"): None,
@@ -86,11 +103,23 @@ class Calls:
         elif path == "/diff":
             kwargs["params"] = {"view": "active-export-controls", "from": "2025-01-01",
                                 "to": "2025-06-01"}  # fmt: skip
+        elif path.endswith("/counts"):
+            kwargs["params"] = {"by": "jurisdiction", "bucket": "year"}
+        elif path == "/screen":
+            kwargs["params"] = {"material": "Ga", "exporter": "CN", "on": "2025-06-01"}
+        elif path == "/webhooks" and method == "POST":
+            kwargs["json"] = {"url": "http://127.0.0.1:9/made-up", "view": "events"}
+        elif path == "/webhooks/{webhook_id}" and method == "PATCH":
+            kwargs["json"] = {"description": "made-up"}
+        elif path.endswith("/redeliver"):
+            kwargs["params"] = {"after": "1"}
         concrete = path.format(
             event_id=self.an_event_id(),
             policy_id="cn-us-gagesb-2024",
             material="dysprosium",
             name=self.a_fresh_key_name() if method == "DELETE" else "funding",
+            webhook_id=self.a_webhook_id() if "{webhook_id}" in path else "",
+            act_id="cn-mofcom-2024-46",
         )
         return method, self.base + concrete, kwargs
 
@@ -108,6 +137,16 @@ class Calls:
         page = self.admin.get("/events", params={"limit": 1}).json()
         return str(page["items"][0]["event"]["event_id"])
 
+    def a_webhook_id(self) -> str:
+        """A new webhook, disabled (nothing is sent to its made-up receiver)."""
+        made = self.admin.post(
+            "/webhooks", json={"url": "http://127.0.0.1:9/made-up", "view": "events"}
+        )
+        assert made.status_code == 201, made.text
+        webhook_id = str(made.json()["id"])
+        assert self.admin.patch(f"/webhooks/{webhook_id}", json={"enabled": False}).is_success
+        return webhook_id
+
     def a_fresh_key_name(self) -> str:
         name = f"made-up-{uuid4().hex[:12]}"
         assert self.admin.post("/keys", json={"name": name, "role": "reader"}).status_code == 201
@@ -121,6 +160,7 @@ def server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str
         tmp_path,
         POLICY_TIMELINE_ADMIN_KEY=ADMIN_KEY,
         POLICY_TIMELINE_PUBLIC_READS=str(public).lower(),
+        POLICY_TIMELINE_WEBHOOK_ALLOW_PRIVATE="true",  # webhooks to a made-up loopback port
     ) as (base, _):
         yield base, public
 

@@ -341,6 +341,8 @@ def test_linked_operations(api: schemathesis.BaseSchema) -> None:
 def test_writes_without_a_key(case: Case) -> None:
     response = call(case, "without key", key=None)
     if case.method.upper() == case.operation.method.upper():
+        if response.status_code == 422 and "NUL" in response.json()["error"]["message"]:
+            return  # a NUL in the URL is refused before any key is looked at (a guard)
         assert response.status_code == 401, response.text
 
 

@@ -44,6 +44,14 @@ def _files() -> dict[str, Path]:
 
 FILES = _files()
 
+# Libraries vendored with their licences under service/web/vendor/<library>/ (each folder's
+# README says where from and how to refresh it): their scripts, by "<library>/<file>".
+VENDORED = {
+    f"{p.parent.name}/{p.name}": p
+    for p in (WEB / "vendor").glob("*/*")
+    if p.is_file() and p.suffix in MEDIA_TYPES
+}
+
 # Swagger UI's and ReDoc's own builds, as fastapi-offline ships them (its only files we use).
 VENDOR = Path(str(files("fastapi_offline") / "static"))
 VENDOR_FILES = {
@@ -70,6 +78,15 @@ def page() -> FileResponse:
 def static_file(name: str) -> FileResponse:
     """The page's scripts, styles and icons."""
     return _serve(name)
+
+
+@router.api_route("/static/vendor/{library}/{name}", methods=["GET", "HEAD"])
+def vendored_file(library: str, name: str) -> FileResponse:
+    """A vendored library's script (Chart.js, for the page's charts)."""
+    path = VENDORED.get(f"{library}/{name}")
+    if path is None:
+        raise ApiError(404, "not_found", f"no file {library}/{name} among the vendored libraries")
+    return FileResponse(path, media_type=MEDIA_TYPES[path.suffix], headers=CACHE)
 
 
 # The views the page draws with hand-written sections; any other view gets a generic table.

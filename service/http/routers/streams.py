@@ -22,11 +22,14 @@ from service.http.errors import ApiError, ErrorEnvelope
 from service.http.params import EventLogFilter, filter_dependency
 from service.queries.filters import ItemFilter, LogFilter
 from service.streams.hub import StreamHub
+from service.streams.liveness import give_up_after, transport_of
 from service.streams.steps import LOG, Point, dated
 
 router = APIRouter(tags=["streams"], dependencies=[Depends(require_reader)])
 
-SEND_TIMEOUT_SECONDS = 60  # a client that takes no data for this long is disconnected
+# A send blocked this long (the transport's buffer full) ends the stream: the fallback where
+# the kernel cannot be asked to give up on a silent peer (service.streams.liveness).
+SEND_TIMEOUT_SECONDS = 60
 JOIN_WAIT_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 2.0  # for a stream to end cleanly before it is cut
 
@@ -68,6 +71,8 @@ async def open_stream(
     hub: StreamHub = request.app.state.hub
     start = await _start(request, hub, stream, text) if text is not None else None
     settings = request.app.state.settings
+    # A peer that vanished, or stopped reading, is given up within two heartbeats.
+    give_up_after(transport_of(request.scope), settings.stream_heartbeat_seconds)
     closing = anyio.Event()  # set by sse-starlette when the server begins to stop
     return EventSourceResponse(
         hub.messages(stream, chosen, start, closing),

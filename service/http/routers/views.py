@@ -49,7 +49,15 @@ MinPositionParam = Annotated[
 ]
 LimitParam = Annotated[int, Query(ge=1, le=MAX_PAGE)]
 AfterParam = Annotated[str, Query(max_length=200, description="cursor: next_after of a page")]
-QParam = Annotated[str | None, Query(max_length=200, description="words in title or summary")]
+QParam = Annotated[
+    str | None,
+    Query(
+        max_length=200,
+        description="words that must all appear in the title or summary, English or original "
+        "language: whole words, case-insensitive; Chinese and Japanese words match as "
+        "substrings (e.g. 稀土)",
+    ),
+]
 SeriesParam = Annotated[
     Literal["month"] | None,
     Query(description="cumulative totals at the end of each month up to at"),
