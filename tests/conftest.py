@@ -6,6 +6,7 @@ tests/store collect without importing the HTTP app."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from tests.support.backend import BACKEND, database_url, drop_created
+from tests.support.backend import BACKEND, copy_store, database_url, drop_created
 from tests.support.bodies import ADMIN_KEY
 
 if TYPE_CHECKING:
@@ -62,10 +63,41 @@ def real_events() -> list[dict[str, Any]]:
         return [json.loads(line) for line in lines if line.strip()]
 
 
+@pytest.fixture(scope="session")
+def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store with the bundled timeline loaded and every view caught up, made once per run;
+    ``app`` starts on a copy of it (``copy_store``), as a server would on such a store."""
+    directory = tmp_path_factory.mktemp("loaded-store")
+    url = database_url(directory)
+    asyncio.run(_load_and_project(url, directory))
+    return url
+
+
+async def _load_and_project(url: str, directory: Path) -> None:
+    from service.http.app import create_app
+    from service.settings import Settings
+
+    settings = Settings(
+        database_url=url, admin_key=ADMIN_KEY, state_dir=directory, load_demo=True,
+        _env_file=None,  # type: ignore[call-arg]
+    )  # fmt: skip
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://timeline") as c:
+            for _ in range(600):
+                views = (await c.get("/views")).json()["items"]
+                if all(view["lag"] in (0, None) for view in views):
+                    return
+                await asyncio.sleep(0.05)
+    raise RuntimeError("the views did not catch up with the bundled timeline")
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings, loaded_store: str) -> AsyncIterator[FastAPI]:
     from service.http.app import create_app
 
+    copy_store(loaded_store, settings.database_url)
     application = create_app(settings)
     async with application.router.lifespan_context(application):
         yield application

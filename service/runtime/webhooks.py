@@ -46,6 +46,7 @@ from projections.registry import VIEWS
 from service.runtime.projector import ProjectionHost
 from service.runtime.workers import Worker, Workers
 from service.settings import Settings
+from service.storage.transient import TRANSIENT
 from service.storage.webhooks import Advance, Attempt, Change, Failed, WebhookRecord, WebhookStore
 from service.streams.steps import LOG, Point, dated
 from service.webhooks.backoff import retry_delay
@@ -197,10 +198,19 @@ class WebhookDispatcher:
         round_seconds = min(1.0, self.settings.webhook_lease_seconds / 4)
         try:
             while not worker.stopping.is_set():
-                await self._lease_round()
-                if time.monotonic() - pruned > PRUNE_SECONDS and self._hooks:
-                    await asyncio.to_thread(self._store.prune)
-                    pruned = time.monotonic()
+                try:
+                    await self._lease_round()
+                    if time.monotonic() - pruned > PRUNE_SECONDS and self._hooks:
+                        await asyncio.to_thread(self._store.prune)
+                        pruned = time.monotonic()
+                except TRANSIENT:
+                    # The database is away or just came back (its first answer on the old
+                    # connection is an error; the store reconnects): the next round tries
+                    # again, instead of failing the worker and leaving /readyz at 503 for
+                    # the restart's backoff after everything else has recovered.
+                    log.info("webhook lease round: the database is not answering; retrying")
+                    await asyncio.sleep(round_seconds)
+                    continue
                 for helper in helpers:
                     if helper.done():
                         helper.result()  # a helper that failed fails the dispatcher

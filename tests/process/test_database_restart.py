@@ -93,7 +93,7 @@ def restart_and_check(
     during = [status for moment, status in watch.answers if asked <= moment <= back]
     timeline = [(round(m - asked, 2), s) for m, s in watch.answers]
     assert 503 in during, (round(back - asked, 2), timeline[15:40])  # not ready while away
-    assert watch.answers[-1][1] == 200
+    assert watch.answers[-1][1] == 200, watch.last_reasons
 
     for writer in writers:
         assert 500 not in writer.statuses, writer.statuses

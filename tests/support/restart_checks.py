@@ -66,6 +66,7 @@ class ReadyWatch(threading.Thread):
     base: str
     stop: threading.Event
     answers: list[tuple[float, int]] = field(default_factory=list)
+    last_reasons: str = ""  # the body of the last answer that was not 200, to say why
 
     def __post_init__(self) -> None:
         super().__init__(daemon=True)
@@ -74,7 +75,10 @@ class ReadyWatch(threading.Thread):
         with httpx.Client(base_url=self.base, timeout=5) as client:
             while not self.stop.is_set():
                 try:
-                    status = client.get("/readyz").status_code
+                    response = client.get("/readyz")
+                    status = response.status_code
+                    if status != 200:
+                        self.last_reasons = response.text
                 except httpx.TransportError:
                     status = 0
                 self.answers.append((time.monotonic(), status))
