@@ -48,13 +48,17 @@ def append_all(timeline: Timeline, bodies: list[dict[str, Any]], chunk: int = 50
 
 
 def assert_same_versions(
-    store: Any, expected: list[Slot], built: list[Slot], head: int, days: list[date]
+    store: Any, expected: list[Slot], built: list[list[Slot]], head: int, days: list[date]
 ) -> None:
-    for reference, slot in zip(expected, built, strict=True):
-        assert store.position(slot) == store.position(reference) == head
-        assert versions(store, slot, head, days) == versions(store, reference, head, days), (
-            slot.view
-        )
+    """Each list of ``built`` slots holds the versions ``expected`` holds (read once: on
+    PostgreSQL each day of each slot is a query, and reading them dominated the test)."""
+    for index, reference in enumerate(expected):
+        assert store.position(reference) == head
+        wanted = versions(store, reference, head, days)
+        for slots in built:
+            slot = slots[index]
+            assert store.position(slot) == head
+            assert versions(store, slot, head, days) == wanted, slot.view
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -91,8 +95,7 @@ def test_bulk_writes_the_versions_a_runner_rebuild_writes(
             timeline, store, forgetful, held=held, flush_rows=flush_rows, page=rng.randint(1, 7)
         ).run()
         days = [D0 + timedelta(days=d) for d in range(-2, 86)]
-        assert_same_versions(store, expected, roomy, head, days)
-        assert_same_versions(store, expected, forgetful, head, days)
+        assert_same_versions(store, expected, [roomy, forgetful], head, days)
         timeline.close()
 
 
@@ -110,7 +113,7 @@ def test_views_built_in_two_processes_equal_a_runner_rebuild(tmp_path: Path) -> 
     assert sum(seen) == head
     first = date.fromisoformat(bodies[0]["announced_on"])
     days = [first + timedelta(days=d) for d in range(0, 160, 8)]
-    assert_same_versions(store, expected, built, head, days)
+    assert_same_versions(store, expected, [built], head, days)
     timeline.close()
 
 
