@@ -11,15 +11,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
-from service.storage import sqlite_path
+from service.storage.own_tables import Cursor, OwnTables
 
 Role = Literal["reader", "editor", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "editor", "admin")
@@ -67,11 +64,6 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class _Cursor(Protocol):
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-
-
 _KEYS = """CREATE TABLE IF NOT EXISTS api_keys (
     name TEXT PRIMARY KEY,
     role TEXT NOT NULL,
@@ -90,25 +82,21 @@ _LOG = """CREATE TABLE IF NOT EXISTS api_key_log (
 _COLUMNS = "name, role, digest, created_at, created_by, revoked_at, revoked_by"
 
 
-class KeyStore:
+class KeyStore(OwnTables):
     """Keys in the SQLite file or PostgreSQL database named by ``database_url``.
 
     One connection, used under a lock: key lookups are cached by :class:`service.http.auth.Keyring`,
     so the store sees a query or two per second, not one per request.
     """
 
+    SCHEMA_LOCK = SCHEMA_LOCK
+    LOCK_EVERY_WRITE = True  # a key's checks and its log entry, one writer at a time
+
     def __init__(self, database_url: str) -> None:
-        self._lock = threading.Lock()
-        self._url = database_url
-        self._postgres = database_url.startswith(("postgresql://", "postgres://"))
-        self._connection: Any = None
-        with self._transaction() as cursor:
+        super().__init__(database_url)
+        with self._transaction(schema=True) as cursor:
             cursor.execute(_KEYS)
             cursor.execute(_LOG.format(serial="BIGSERIAL" if self._postgres else "INTEGER"))
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
 
     def records(self) -> list[KeyRecord]:
         with self._reading() as cursor:
@@ -170,9 +158,7 @@ class KeyStore:
     def _p(self) -> str:
         return "%s" if self._postgres else "?"
 
-    def _insert(
-        self, cursor: _Cursor, name: str, role: Role, key_digest: str, by: str
-    ) -> KeyRecord:
+    def _insert(self, cursor: Cursor, name: str, role: Role, key_digest: str, by: str) -> KeyRecord:
         cursor.execute(f"SELECT 1 FROM api_keys WHERE name = {self._p}", [name])
         if cursor.fetchall():
             raise KeyNameRefused(f"a key named {name!r} exists already")
@@ -187,7 +173,7 @@ class KeyStore:
         return KeyRecord(name, role, key_digest, now, by)
 
     def _log(
-        self, cursor: _Cursor, at: datetime, action: str, name: str, role: str, by: str
+        self, cursor: Cursor, at: datetime, action: str, name: str, role: str, by: str
     ) -> None:
         p = self._p
         cursor.execute(
@@ -195,48 +181,6 @@ class KeyStore:
             f"VALUES ({p}, {p}, {p}, {p}, {p})",
             [at.isoformat(), action, name, role, by],
         )
-
-    def _connected(self) -> Any:
-        """The connection, opened anew after the database dropped it (a restart)."""
-        if self._postgres:
-            if self._connection is None or self._connection.closed or self._connection.broken:
-                import psycopg
-
-                self._connection = psycopg.connect(self._url, autocommit=True)
-        elif self._connection is None:
-            self._connection = sqlite3.connect(
-                sqlite_path(self._url), timeout=30, isolation_level=None, check_same_thread=False
-            )
-        return self._connection
-
-    @contextmanager
-    def _reading(self) -> Iterator[_Cursor]:
-        with self._lock:
-            cursor = self._connected().cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-
-    @contextmanager
-    def _transaction(self) -> Iterator[_Cursor]:
-        """A write transaction, serialised against other processes: an immediate (write) lock
-        on SQLite, an advisory lock on PostgreSQL (so that creating the tables cannot race)."""
-        with self._lock:
-            connection = self._connected()
-            if self._postgres:
-                with connection.transaction(), connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
-                    yield cursor
-                return
-            cursor = connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
 
 
 def _record(row: Sequence[Any]) -> KeyRecord:

@@ -28,15 +28,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
-from service.storage import sqlite_path
+from service.storage.own_tables import Cursor, OwnTables
 from service.storage.webhooks_sql import POSTGRES, SQLITE, TABLES, Dialect
 
 SCHEMA_LOCK = 7_421_104  # pg_advisory_xact_lock key held while creating the tables
@@ -129,13 +126,6 @@ class LeaseRound:
     share: int  # how many it should hold
 
 
-class _Cursor(Protocol):
-    rowcount: int
-
-    def execute(self, sql: str, params: Sequence[Any] = ...) -> Any: ...
-    def fetchall(self) -> list[Any]: ...
-
-
 def now() -> float:
     return datetime.now(UTC).timestamp()
 
@@ -144,25 +134,18 @@ def new_id() -> str:
     return ID_PREFIX + secrets.token_hex(8)
 
 
-class WebhookStore:
+class WebhookStore(OwnTables):
     """Webhooks in the SQLite file or PostgreSQL database named by ``database_url``. One
     connection, used under a lock (the API and each delivering process have a store each)."""
 
+    SCHEMA_LOCK = SCHEMA_LOCK
+
     def __init__(self, database_url: str) -> None:
-        self._lock = threading.Lock()
-        self._url = database_url
-        self._postgres = database_url.startswith(("postgresql://", "postgres://"))
+        super().__init__(database_url)
         self._dialect: Dialect = POSTGRES if self._postgres else SQLITE
-        self._connection: Any = None
         with self._transaction(schema=True) as cursor:
             for statement in TABLES:
                 cursor.execute(statement.format(serial=self._dialect.serial))
-
-    def close(self) -> None:
-        with self._lock:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
 
     # --- what admins do ------------------------------------------------------------------------
 
@@ -392,7 +375,7 @@ class WebhookStore:
     def _sql(self, text: str) -> str:
         return self._dialect.sql(text)
 
-    def _get(self, cursor: _Cursor, webhook_id: str) -> WebhookRecord | None:
+    def _get(self, cursor: Cursor, webhook_id: str) -> WebhookRecord | None:
         cursor.execute(self._sql(f"SELECT {_COLUMNS} FROM webhooks WHERE id = ?"), [webhook_id])
         rows = cursor.fetchall()
         return _record(rows[0]) if rows else None
@@ -409,50 +392,6 @@ class WebhookStore:
                     [*values, webhook_id],
                 )
             return self._get(cursor, webhook_id)
-
-    def _connected(self) -> Any:
-        """The connection, opened anew after the database dropped it (a restart)."""
-        if self._postgres:
-            if self._connection is None or self._connection.closed or self._connection.broken:
-                import psycopg
-
-                self._connection = psycopg.connect(self._url, autocommit=True, connect_timeout=5)
-        elif self._connection is None:
-            self._connection = sqlite3.connect(
-                sqlite_path(self._url), timeout=30, isolation_level=None, check_same_thread=False
-            )
-        return self._connection
-
-    @contextmanager
-    def _reading(self) -> Iterator[_Cursor]:
-        with self._lock:
-            cursor = self._connected().cursor()
-            try:
-                yield cursor
-            finally:
-                cursor.close()
-
-    @contextmanager
-    def _transaction(self, schema: bool = False) -> Iterator[_Cursor]:
-        """A write transaction: ``BEGIN IMMEDIATE`` on SQLite (its one writer at a time); on
-        PostgreSQL, creating the tables also takes an advisory lock (processes starting at
-        once would otherwise race to create the same table)."""
-        with self._lock:
-            connection = self._connected()
-            if self._postgres:
-                with connection.transaction(), connection.cursor() as cursor:
-                    if schema:
-                        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [SCHEMA_LOCK])
-                    yield cursor
-                return
-            cursor = connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
-            try:
-                yield cursor
-            except BaseException:
-                cursor.execute("ROLLBACK")
-                raise
-            cursor.execute("COMMIT")
 
 
 def _record(row: Sequence[Any]) -> WebhookRecord:
